@@ -1,0 +1,39 @@
+"""Safe file writing: nothing the user has is overwritten or half-written."""
+
+import contextlib
+import os
+import tempfile
+
+
+def check_can_write(path, overwrite=False, flag="--force"):
+    """Raise `FileExistsError` if `path` exists and `overwrite` is false."""
+    path = os.fspath(path)
+    if os.path.exists(path) and not overwrite:
+        raise FileExistsError(
+            f"{path} already exists; refusing to overwrite it "
+            f"(choose another path, or pass {flag} to replace it)"
+        )
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """Yield a temporary path beside `path`; rename it into place only on success.
+
+    The temporary file lives in the same folder so the final rename is atomic,
+    and it is removed if the body raises.
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    suffix = os.path.splitext(path)[1]
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{os.path.basename(path)}.", suffix=f".tmp{suffix}", dir=folder
+    )
+    os.close(handle)
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise

@@ -1,0 +1,43 @@
+"""Installs kinpaint: caption-conditioned image inpainting with Keras 3."""
+
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+HERE = Path(__file__).parent
+
+setup(
+    name="kinpaint",
+    version="0.1.0",
+    description="Caption-conditioned image inpainting with Keras 3 (TensorFlow backend).",
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.9",
+    packages=find_packages(include=["kinpaint", "kinpaint.*"]),
+    install_requires=[
+        # Keras >= 3.8: Loss reductions scale by 1/num_replicas (keras-team/keras#20609).
+        "keras>=3.8",
+        "tensorflow>=2.16",
+        "tensorflow-hub>=0.16",
+        "numpy>=1.23",
+        "pillow>=9.0",
+        "h5py>=3.6",
+    ],
+    extras_require={
+        # The built-in `photos` dataset crops the photographs these two wheels ship.
+        "photos": ["scikit-image>=0.19", "scikit-learn>=1.0"],
+        "test": ["pytest>=7", "scikit-image>=0.19", "scikit-learn>=1.0"],
+        "bench": [
+            "scikit-image>=0.19",
+            "scikit-learn>=1.0",
+            "opencv-python-headless>=4.5",
+        ],
+    },
+    entry_points={"console_scripts": ["kinpaint=kinpaint.cli.main:main"]},
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Framework :: Keras",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)
