@@ -1,0 +1,5 @@
+import sys
+
+from kinpaint.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,42 @@
+"""`kinpaint prepare SOURCE --out STORE.h5`: write a dataset to an HDF5 store."""
+
+from kinpaint.data.sources import FORMATS, open_reader
+from kinpaint.data.store import Store, write_store
+
+
+def add_parser(commands):
+    parser = commands.add_parser(
+        "prepare",
+        help="write images and captions to an HDF5 store",
+        description="Read SOURCE (a built-in dataset name, or a folder in the IFT6266, "
+        "MSCOCO or plain-folder layout) and write an HDF5 store. Bad files are skipped "
+        "and reported; an existing store is never overwritten without --force.",
+    )
+    parser.add_argument("source", help="'shapes', 'photos', or a folder")
+    parser.add_argument("--out", required=True, help="the .h5 store to write")
+    parser.add_argument("--format", choices=FORMATS, help="layout of SOURCE (default: detected)")
+    parser.add_argument("--size", type=int, default=64, help="image side in pixels (default 64)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the built-in datasets")
+    parser.add_argument(
+        "--count", action="append", default=[], metavar="SPLIT=N",
+        help="images of a built-in split, e.g. --count train=1000 (repeatable)",
+    )
+    parser.add_argument("--force", action="store_true", help="replace an existing store")
+    parser.set_defaults(run=run)
+
+
+def parse_counts(items):
+    counts = {}
+    for item in items:
+        split, _, number = item.partition("=")
+        if not number.isdigit():
+            raise ValueError(f"--count expects SPLIT=N, e.g. train=1000; got {item!r}")
+        counts[split] = int(number)
+    return counts
+
+
+def run(args):
+    reader = open_reader(args.source, args.format, args.size, parse_counts(args.count), args.seed)
+    print(f"preparing {args.source} -> {args.out}")
+    write_store(args.out, reader, force=args.force, source=args.source)
+    print(Store(args.out).summary())
