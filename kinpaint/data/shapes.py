@@ -65,7 +65,8 @@ def load_shapes(split="train", count=None, seed=0, size=64):
 
     Returns:
         `(images, captions, scenes)`: uint8 `(N, size, size, 3)`, a list of N caption
-        lists, and a list of N dicts describing the centre object (for evaluation).
+        lists, and a list of N scene descriptions `{"centre": {"colour", "shape",
+        "size"}, "background": ..., "neighbours": [{"place", "colour", "shape"}]}`.
     """
     if split not in SPLIT_SEEDS:
         raise ValueError(f"unknown split {split!r}; choose one of {tuple(SPLIT_SEEDS)}")
@@ -77,7 +78,7 @@ def load_shapes(split="train", count=None, seed=0, size=64):
         image, scene = _draw_scene(rng, size)
         images[index] = image
         captions.append(_captions(rng, scene))
-        scenes.append(scene["centre"])
+        scenes.append(scene)
     return images, captions, scenes
 
 

@@ -1,0 +1,81 @@
+"""Fixtures the tests build themselves: small image files, pickles, JSON and stores."""
+
+import json
+import os
+import pickle
+
+import numpy as np
+import pytest
+from PIL import Image
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def random_pixels(seed, size=64):
+    return np.random.default_rng(seed).integers(0, 256, (size, size, 3), dtype=np.uint8)
+
+
+def write_image(path, pixels=None, seed=0, size=64, mode="RGB", format=None):
+    """Write a picture file; `mode` converts it (L, RGBA, I;16, ...)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    pixels = random_pixels(seed, size) if pixels is None else pixels
+    image = Image.fromarray(pixels)
+    if mode == "I;16":
+        gray = np.asarray(image.convert("L"), np.uint16) * 257
+        image = Image.fromarray(gray)
+        assert image.mode in ("I;16", "I")
+    elif mode != "RGB":
+        image = image.convert(mode)
+    image.save(path, format=format)
+    return path
+
+
+def write_truncated(path, seed=0):
+    write_image(path, seed=seed)
+    data = open(path, "rb").read()
+    with open(path, "wb") as handle:
+        handle.write(data[: len(data) // 3])
+    return path
+
+
+@pytest.fixture
+def ift6266_root(tmp_path):
+    """IFT6266 layout: 3 train + 2 val 64x64 JPEGs, and a Python-2-style pickle (bytes)."""
+    root = tmp_path / "ift6266"
+    captions = {}
+    for split, count in (("train2014", 3), ("val2014", 2)):
+        for index in range(count):
+            stem = f"COCO_{split}_{index:012d}"
+            write_image(str(root / split / f"{stem}.jpg"), seed=index + (10 if split == "val2014" else 0))
+            captions[stem.encode()] = [f"caption {k} of {stem}".encode() for k in range(5)]
+    with open(root / "dict_key_imgID_value_caps_train_and_valid.pkl", "wb") as handle:
+        pickle.dump(captions, handle, protocol=2)
+    return root
+
+
+@pytest.fixture
+def coco_root(tmp_path):
+    """MSCOCO layout: non-square JPEGs of two sizes and captions_train2014.json."""
+    root = tmp_path / "coco"
+    images, annotations = [], []
+    for index in range(3):
+        name = f"COCO_train2014_{index:012d}.jpg"
+        pixels = np.random.default_rng(index).integers(0, 256, (48 + 8 * index, 80, 3), dtype=np.uint8)
+        write_image(str(root / "train2014" / name), pixels)
+        images.append({"id": 100 + index, "file_name": name})
+        annotations += [{"image_id": 100 + index, "id": k, "caption": f"photo {index} caption {k}"} for k in range(5)]
+    os.makedirs(root / "annotations")
+    with open(root / "annotations" / "captions_train2014.json", "w") as handle:
+        json.dump({"images": images, "annotations": annotations}, handle)
+    return root
+
+
+@pytest.fixture
+def shapes_store(tmp_path):
+    """A small store of the built-in shapes data with every split."""
+    from kinpaint.data.sources import open_reader
+    from kinpaint.data.store import write_store
+
+    path = str(tmp_path / "shapes.h5")
+    write_store(path, open_reader("shapes", counts={"train": 40, "val": 8, "test": 12}), progress=False)
+    return path

@@ -1,0 +1,53 @@
+import subprocess
+import sys
+
+import pytest
+
+from kinpaint.cli.main import main
+from kinpaint.data.store import Store
+
+
+def test_prepare_then_info_on_builtin_shapes(tmp_path, capsys):
+    out = str(tmp_path / "shapes.h5")
+    assert main(["prepare", "shapes", "--out", out, "--count", "train=20", "--count", "val=4", "--count", "test=6"]) == 0
+    assert Store(out).splits == {"train": (0, 20), "val": (20, 24), "test": (24, 30)}
+    assert main(["info", out]) == 0
+    printed = capsys.readouterr().out
+    assert "images: 30 of 64x64" in printed and "splits: train 20, val 4, test 6" in printed
+
+
+def test_prepare_refuses_to_overwrite(tmp_path, capsys):
+    out = tmp_path / "s.h5"
+    out.write_bytes(b"precious")
+    assert main(["prepare", "shapes", "--out", str(out), "--count", "train=2"]) == 2
+    assert "refusing to overwrite" in capsys.readouterr().err
+    assert out.read_bytes() == b"precious"
+
+
+def test_prepare_reports_skipped_files(tmp_path, capsys, ift6266_root):
+    from conftest import write_truncated
+
+    write_truncated(str(ift6266_root / "val2014" / "COCO_val2014_broken.jpg"))
+    out = str(tmp_path / "ift.h5")
+    assert main(["prepare", str(ift6266_root), "--out", out]) == 0
+    printed = capsys.readouterr().out
+    assert "skipped 1 file(s)" in printed and "COCO_val2014_broken.jpg" in printed
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["prepare", "/no/such/folder", "--out", "x.h5"], "source not found: /no/such/folder"),
+        (["prepare", "shapes", "--out", "x.h5", "--count", "train"], "--count expects SPLIT=N"),
+        (["info", "/no/such/store.h5"], "store not found: /no/such/store.h5"),
+    ],
+)
+def test_errors_are_one_clear_line(tmp_path, monkeypatch, capsys, argv, message):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_console_entry_point_runs():
+    result = subprocess.run([sys.executable, "-m", "kinpaint", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "prepare" in result.stdout and "info" in result.stdout

@@ -1,0 +1,59 @@
+import numpy as np
+import pytest
+
+from conftest import random_pixels, write_image, write_truncated
+from kinpaint.images import ImageError, load_image, to_model_range, to_uint8
+
+
+def test_range_conversions_round_trip_exactly():
+    pixels = np.arange(256, dtype=np.uint8).reshape(4, 8, 8, 1).repeat(3, axis=-1)
+    floats = to_model_range(pixels)
+    assert floats.min() == -1.0 and floats.max() == 1.0
+    np.testing.assert_array_equal(to_uint8(floats), pixels)
+
+
+def test_png_loads_unchanged(tmp_path):
+    pixels = random_pixels(1)
+    loaded, conversions = load_image(write_image(str(tmp_path / "a.png"), pixels), 64)
+    np.testing.assert_array_equal(loaded, pixels)
+    assert conversions == []
+
+
+@pytest.mark.parametrize(
+    "mode, note", [("L", "grayscale->RGB"), ("RGBA", "alpha dropped"), ("I;16", "16-bit->8-bit")]
+)
+def test_other_modes_are_converted_and_said_so(tmp_path, mode, note):
+    path = write_image(str(tmp_path / "a.png"), mode=mode)
+    loaded, conversions = load_image(path, 64)
+    assert loaded.shape == (64, 64, 3) and loaded.dtype == np.uint8
+    assert note in conversions
+
+
+def test_sixteen_bit_keeps_the_brightness(tmp_path):
+    pixels = np.full((64, 64, 3), 200, np.uint8)
+    loaded, _ = load_image(write_image(str(tmp_path / "a.png"), pixels, mode="I;16"), 64)
+    assert abs(int(loaded.mean()) - 200) <= 1
+
+
+def test_wrong_size_is_resized_or_refused(tmp_path):
+    pixels = np.random.default_rng(0).integers(0, 256, (40, 80, 3), dtype=np.uint8)
+    path = write_image(str(tmp_path / "wide.png"), pixels)
+    loaded, conversions = load_image(path, 32)
+    assert loaded.shape == (32, 32, 3) and conversions == ["resized 80x40->32x32"]
+    with pytest.raises(ImageError, match=r"wide\.png: expected a 32x32 image, got 80x40"):
+        load_image(path, 32, resize=False)
+
+
+def test_truncated_and_garbage_files_name_the_file(tmp_path):
+    truncated = write_truncated(str(tmp_path / "cut.jpg"))
+    with pytest.raises(ImageError, match=r"cut\.jpg: unreadable or truncated"):
+        load_image(truncated)
+    garbage = tmp_path / "text.png"
+    garbage.write_text("not a picture")
+    with pytest.raises(ImageError, match=r"text\.png"):
+        load_image(str(garbage))
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nowhere.png"):
+        load_image(str(tmp_path / "nowhere.png"))
