@@ -18,7 +18,6 @@ memory (peak RSS well under the data size above the process baseline).
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -35,7 +34,16 @@ def rss_mib():
 
 
 def peak_rss_mib():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """High-water mark of this process's resident memory in MiB (Linux VmHWM).
+
+    Not `ru_maxrss`: that survives `exec`, so a child would report the peak of the
+    parent that built the store in memory.
+    """
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def time_epochs(dataset, epochs):

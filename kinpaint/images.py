@@ -7,10 +7,9 @@ Conventions (used everywhere in kinpaint):
 """
 
 import os
-import warnings
 
 import numpy as np
-from PIL import Image, ImageFile, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 
 class ImageError(ValueError):
@@ -65,12 +64,13 @@ def load_image(path, size=None, resize=True):
         raise FileNotFoundError(f"Image file not found: {path}")
     conversions = []
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            ImageFile.LOAD_TRUNCATED_IMAGES = False
-            with Image.open(path) as image:
-                image.load()
-                image, conversions = _to_rgb8(image)
+        with Image.open(path) as image:
+            # Pillow reduces 16-bit RGB to 8 bits silently; its decoder mode tells.
+            sixteen_bit_rgb = image.mode == "RGB" and any(";16" in str(tile[3]) for tile in image.tile)
+            image.load()
+            image, conversions = _to_rgb8(image)
+            if sixteen_bit_rgb:
+                conversions.append("16-bit->8-bit")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise ImageError(f"{path}: unreadable or truncated image ({error})") from error
     if size is not None and image.size != (size, size):

@@ -79,3 +79,21 @@ def shapes_store(tmp_path):
     path = str(tmp_path / "shapes.h5")
     write_store(path, open_reader("shapes", counts={"train": 40, "val": 8, "test": 12}), progress=False)
     return path
+
+
+def write_rgb16_png(path, pixels16):
+    """A 16-bit-per-channel RGB PNG (Pillow cannot write one), `pixels16` uint16 (H, W, 3)."""
+    import struct
+    import zlib
+
+    height, width, _ = pixels16.shape
+    big_endian = pixels16.astype(">u2")
+    raw = b"".join(b"\x00" + big_endian[row].tobytes() for row in range(height))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0)
+    with open(path, "wb") as handle:
+        handle.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return path

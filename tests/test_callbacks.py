@@ -56,8 +56,11 @@ def test_callback_writes_one_png_per_epoch_during_fit(tmp_path):
     names = sorted(os.listdir(tmp_path / "grids"))
     assert names == ["grid_epoch_0001.png", "grid_epoch_0002.png"]
     assert CountingInpainter.calls == 4
+    fill = MeanColourFill().inpaint(images, masks)
+    expected = render_grid(images, masks, [fill, fill], captions=["a", "b", "c"])
     with Image.open(tmp_path / "grids" / names[0]) as png:
         assert png.mode == "RGB" and png.size[0] == 4 + 4 * (32 + 4)
+        np.testing.assert_array_equal(np.asarray(png), expected)
 
 
 def test_callback_uses_the_models_inpaint(tmp_path):

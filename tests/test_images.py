@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from conftest import random_pixels, write_image, write_truncated
+from conftest import random_pixels, write_image, write_rgb16_png, write_truncated
 from kinpaint.images import ImageError, load_image, to_model_range, to_uint8
 
 
@@ -33,6 +33,13 @@ def test_sixteen_bit_keeps_the_brightness(tmp_path):
     pixels = np.full((64, 64, 3), 200, np.uint8)
     loaded, _ = load_image(write_image(str(tmp_path / "a.png"), pixels, mode="I;16"), 64)
     assert abs(int(loaded.mean()) - 200) <= 1
+
+
+def test_sixteen_bit_rgb_is_reduced_and_said_so(tmp_path):
+    pixels16 = np.random.default_rng(0).integers(0, 65536, (64, 64, 3)).astype(np.uint16)
+    loaded, conversions = load_image(write_rgb16_png(str(tmp_path / "deep.png"), pixels16), 64)
+    np.testing.assert_array_equal(loaded, (pixels16 >> 8).astype(np.uint8))
+    assert conversions == ["16-bit->8-bit"]
 
 
 def test_wrong_size_is_resized_or_refused(tmp_path):
