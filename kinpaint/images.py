@@ -13,7 +13,17 @@ from PIL import Image, UnidentifiedImageError
 
 
 class ImageError(ValueError):
-    """An image file that cannot be used; the message names the file."""
+    """An image file that cannot be used; the message names the file.
+
+    Attributes:
+        path: the file.
+        reason: a short, stable description (for grouping in reports).
+    """
+
+    def __init__(self, path, reason, detail=""):
+        super().__init__(f"{path}: {reason}" + (f" ({detail})" if detail else ""))
+        self.path = path
+        self.reason = reason
 
 
 def to_model_range(images):
@@ -72,12 +82,11 @@ def load_image(path, size=None, resize=True):
             if sixteen_bit_rgb:
                 conversions.append("16-bit->8-bit")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise ImageError(f"{path}: unreadable or truncated image ({error})") from error
+        raise ImageError(path, "unreadable or truncated image", str(error)) from error
     if size is not None and image.size != (size, size):
         if not resize:
             raise ImageError(
-                f"{path}: expected a {size}x{size} image, got "
-                f"{image.size[0]}x{image.size[1]}"
+                path, f"wrong size: expected {size}x{size}, got {image.size[0]}x{image.size[1]}"
             )
         conversions.append(f"resized {image.size[0]}x{image.size[1]}->{size}x{size}")
         image = centre_crop_resize(image, size)

@@ -47,7 +47,7 @@ def test_wrong_size_is_resized_or_refused(tmp_path):
     path = write_image(str(tmp_path / "wide.png"), pixels)
     loaded, conversions = load_image(path, 32)
     assert loaded.shape == (32, 32, 3) and conversions == ["resized 80x40->32x32"]
-    with pytest.raises(ImageError, match=r"wide\.png: expected a 32x32 image, got 80x40"):
+    with pytest.raises(ImageError, match=r"wide\.png: wrong size: expected 32x32, got 80x40"):
         load_image(path, 32, resize=False)
 
 

@@ -125,6 +125,8 @@ def test_bad_arguments_are_named(shapes_store):
         ArraySource(images, captions[:2])
     with pytest.raises(ValueError, match="uint8"):
         ArraySource(images.astype(np.float32))
+    with pytest.raises(KeyError, match="in-memory arrays have no splits"):
+        make_dataset(ArraySource(images), split="train")
 
 
 def test_image_without_caption_is_named():

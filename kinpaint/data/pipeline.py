@@ -87,15 +87,19 @@ class ArraySource:
 
 
 def open_source(source, split=None, seed=0):
-    """A `Store`, an `ArraySource`, a store path, or a built-in dataset name -> a source."""
+    """Resolve `source` to `(source object, split left to select in it)`.
+
+    A `Store` or `ArraySource` is used as is, a string names a store file or a
+    built-in dataset (whose split is generated, so nothing is left to select).
+    """
     if isinstance(source, (Store, ArraySource)):
-        return source
+        return source, split
     if isinstance(source, str) and source in BUILTIN_DATASETS:
         if split is None:
             raise ValueError(f"name a split of the built-in dataset {source!r}, e.g. split='train'")
         images, captions = load_builtin(source, split, seed=seed)
-        return ArraySource(images, captions)
-    return Store(source)
+        return ArraySource(images, captions), None
+    return Store(source), split
 
 
 def make_dataset(
@@ -129,8 +133,8 @@ def make_dataset(
     Returns:
         a `tf.data.Dataset`.
     """
-    source = open_source(source, split, seed)
-    start, stop = source.split_range(None if isinstance(source, ArraySource) else split)
+    source, split = open_source(source, split, seed)
+    start, stop = source.split_range(split)
     policy = _resolve_policy(caption_policy, source, embeddings)
     size = source.image_size
     if isinstance(masks, str):

@@ -140,8 +140,10 @@ class FileReader:
             raise SkipExample("no usable caption (all empty or not UTF-8)")
         try:
             image, conversions = load_image(path, self.size, resize=self.resize)
-        except (ImageError, FileNotFoundError) as error:
-            raise SkipExample(_reason(error)) from error
+        except FileNotFoundError as error:
+            raise SkipExample("file missing") from error
+        except ImageError as error:
+            raise SkipExample(error.reason) from error
         self.report.converted.update(_conversion_kind(note) for note in conversions)
         return Example(name, image, captions, split)
 
@@ -161,20 +163,6 @@ def list_images(folder):
 def require_directory(path, what="folder"):
     if not os.path.isdir(path):
         raise FileNotFoundError(f"{what} not found: {path}")
-
-
-def _reason(error):
-    """The reason part of an error message, without the file name it starts with."""
-    message = str(error)
-    if isinstance(error, FileNotFoundError):
-        return "file missing"
-    if ": " in message:
-        message = message.split(": ", 1)[1]
-    if message.startswith("unreadable"):
-        return "unreadable or truncated image"
-    if message.startswith("expected"):
-        return "wrong size (" + message + ")"
-    return message
 
 
 def _conversion_kind(note):
