@@ -19,7 +19,7 @@ _EXPORTS = {
     "MeanColourFill": "kinpaint.inpainting",
     "composite": "kinpaint.inpainting",
 }
-_SUBPACKAGES = ("callbacks", "data", "evaluation", "images", "inpainting", "metrics")
+_SUBPACKAGES = ("callbacks", "data", "evaluation", "images", "inpainting", "layers", "metrics")
 
 __all__ = sorted(_EXPORTS) + list(_SUBPACKAGES)
 
