@@ -51,3 +51,23 @@ def test_errors_are_one_clear_line(tmp_path, monkeypatch, capsys, argv, message)
 def test_console_entry_point_runs():
     result = subprocess.run([sys.executable, "-m", "kinpaint", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "prepare" in result.stdout and "info" in result.stdout
+
+
+def test_info_does_not_import_tensorflow(shapes_store):
+    code = (
+        "import sys; from kinpaint.cli.main import main; "
+        f"assert main(['info', {shapes_store!r}]) == 0; "
+        "assert 'tensorflow' not in sys.modules, 'info imported TensorFlow'"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_public_names_resolve():
+    import kinpaint
+    import kinpaint.data
+
+    for name in kinpaint.data.__all__:
+        assert getattr(kinpaint.data, name) is not None
+    for name in kinpaint.__all__:
+        assert getattr(kinpaint, name) is not None

@@ -1,13 +1,41 @@
-"""Data: masks, readers, the HDF5 store, tf.data pipelines and built-in datasets."""
+"""Data: masks, readers, the HDF5 store, tf.data pipelines and built-in datasets.
 
-from kinpaint.data.builtin import BUILTIN_DATASETS, load_builtin
-from kinpaint.data.coco import CocoReader
-from kinpaint.data.folder import FolderReader
-from kinpaint.data.ift6266 import IFT6266Reader
-from kinpaint.data.masks import centre_mask, make_masks, rectangle_masks, stroke_masks
-from kinpaint.data.photos import load_photos
-from kinpaint.data.pipeline import CAPTION_POLICIES, ArraySource, make_dataset
-from kinpaint.data.records import Example, Report
-from kinpaint.data.shapes import load_shapes
-from kinpaint.data.sources import open_reader
-from kinpaint.data.store import Store, write_store
+Names are loaded on first use, so reading a store (`kinpaint info`) does not import
+TensorFlow; only the pipeline needs it.
+"""
+
+import importlib
+
+_EXPORTS = {
+    "BUILTIN_DATASETS": "kinpaint.data.builtin",
+    "load_builtin": "kinpaint.data.builtin",
+    "CocoReader": "kinpaint.data.coco",
+    "FolderReader": "kinpaint.data.folder",
+    "IFT6266Reader": "kinpaint.data.ift6266",
+    "centre_mask": "kinpaint.data.masks",
+    "make_masks": "kinpaint.data.masks",
+    "rectangle_masks": "kinpaint.data.masks",
+    "stroke_masks": "kinpaint.data.masks",
+    "load_photos": "kinpaint.data.photos",
+    "CAPTION_POLICIES": "kinpaint.data.pipeline",
+    "ArraySource": "kinpaint.data.pipeline",
+    "make_dataset": "kinpaint.data.pipeline",
+    "Example": "kinpaint.data.records",
+    "Report": "kinpaint.data.records",
+    "load_shapes": "kinpaint.data.shapes",
+    "open_reader": "kinpaint.data.sources",
+    "Store": "kinpaint.data.store",
+    "write_store": "kinpaint.data.store",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'kinpaint.data' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__
