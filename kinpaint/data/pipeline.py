@@ -215,9 +215,11 @@ class _BlockReader:
         rows = np.arange(len(images))
         block = {}
         if self.policy != "none":
-            texts = self.source.read_captions(start, stop)
-            values = texts if self.embeddings is None else self.source.read_embeddings(self.embeddings, start, stop)
-            counts = np.array([len(captions) for captions in texts])
+            if self.embeddings is None:
+                values = self.source.read_captions(start, stop)
+            else:
+                values = self.source.read_embeddings(self.embeddings, start, stop)
+            counts = np.array([len(per_image) for per_image in values])
             if not counts.all():
                 name = self.source.read_names(start, stop)[int(np.argmin(counts))]
                 raise ValueError(f"{self.source.path}: {name} has no caption (caption_policy={self.policy!r})")
