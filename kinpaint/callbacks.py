@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from kinpaint.images import save_png, to_uint8
-from kinpaint.inpainting import as_numpy, check_inpainter
+from kinpaint.inpainting import as_numpy, check_inpainter, composite
 from kinpaint.files import check_can_write
 
 _HOLE_GREY = 0.0  # the hole is shown as mid-grey (0 in [-1, 1])
@@ -30,7 +30,7 @@ def render_grid(images, masks, fills, captions=None, scale=2, headers=True):
     """
     images, masks = as_numpy(images), as_numpy(masks)
     fills = [as_numpy(fill) for fill in fills]
-    masked = images * masks + _HOLE_GREY * (1.0 - masks)
+    masked = as_numpy(composite(images, masks, np.full_like(images, _HOLE_GREY)))
     columns = [masked] + fills + [images]
     names = ["input"] + [f"fill {i + 1}" if len(fills) > 1 else "fill" for i in range(len(fills))] + ["truth"]
     tile = images.shape[1] * scale
@@ -87,7 +87,6 @@ class ImageGrid(keras.callbacks.Callback):
         self.scale = scale
         self.inpainter = inpainter
         self.overwrite = overwrite
-        self.written = []
 
     @classmethod
     def from_batch(cls, batch, directory, **kwargs):
@@ -115,7 +114,6 @@ class ImageGrid(keras.callbacks.Callback):
         text = self.captions if self.captions is not None and _are_strings(self.captions) else None
         path = self.path_for(epoch)
         save_png(path, render_grid(self.images, self.masks, fills, text, self.scale))
-        self.written.append(path)
         return path
 
 
