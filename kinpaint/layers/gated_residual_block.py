@@ -1,6 +1,8 @@
 import keras
 from keras import ops
 
+from kinpaint.layers.two_inputs import split_two_shapes
+
 
 @keras.saving.register_keras_serializable(package="kinpaint")
 class GatedResidualBlock(keras.layers.Layer):
@@ -55,9 +57,7 @@ class GatedResidualBlock(keras.layers.Layer):
 
     def _split_shapes(self, input_shape):
         if self.conditional:
-            if not isinstance(input_shape, (list, tuple)) or len(input_shape) != 2 or not isinstance(input_shape[0], (list, tuple)):
-                raise ValueError("a conditional GatedResidualBlock takes [features, condition]")
-            return tuple(input_shape[0]), tuple(input_shape[1])
+            return split_two_shapes(input_shape, "a conditional GatedResidualBlock", ("features", "condition"))
         return tuple(input_shape), None
 
     def call(self, inputs):

@@ -1,6 +1,8 @@
 import keras
 from keras import ops
 
+from kinpaint.layers.two_inputs import split_two_shapes
+
 
 @keras.saving.register_keras_serializable(package="kinpaint")
 class TiledCaptionConcat(keras.layers.Layer):
@@ -30,7 +32,7 @@ class TiledCaptionConcat(keras.layers.Layer):
         self.projection = keras.layers.Dense(self.units, activation=self.activation, name="projection", dtype=self.dtype_policy)
 
     def build(self, input_shape):
-        features_shape, caption_shape = _pair_of_shapes(input_shape)
+        features_shape, caption_shape = split_two_shapes(input_shape, "TiledCaptionConcat", ("features", "caption"))
         if len(features_shape) != 4 or len(caption_shape) != 2:
             raise ValueError(
                 f"TiledCaptionConcat takes [(batch, H, W, C), (batch, D)], got {features_shape} and {caption_shape}"
@@ -45,7 +47,7 @@ class TiledCaptionConcat(keras.layers.Layer):
         return ops.concatenate([features, ops.cast(tiled, features.dtype)], axis=-1)
 
     def compute_output_shape(self, input_shape):
-        features_shape, _ = _pair_of_shapes(input_shape)
+        features_shape, _ = split_two_shapes(input_shape, "TiledCaptionConcat", ("features", "caption"))
         channels = None if features_shape[-1] is None else features_shape[-1] + self.units
         return (*features_shape[:-1], channels)
 
@@ -56,8 +58,3 @@ class TiledCaptionConcat(keras.layers.Layer):
             "activation": keras.activations.serialize(self.activation),
         }
 
-
-def _pair_of_shapes(input_shape):
-    if not isinstance(input_shape, (list, tuple)) or len(input_shape) != 2 or not isinstance(input_shape[0], (list, tuple)):
-        raise ValueError("expected two inputs: [features, caption]")
-    return tuple(input_shape[0]), tuple(input_shape[1])
