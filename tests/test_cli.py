@@ -71,3 +71,14 @@ def test_public_names_resolve():
         assert getattr(kinpaint.data, name) is not None
     for name in kinpaint.__all__:
         assert getattr(kinpaint, name) is not None
+
+
+def test_prepare_embeds_captions_with_a_frozen_encoder(tmp_path, capsys, text_module_dir):
+    out = str(tmp_path / "shapes.h5")
+    argv = ["prepare", "shapes", "--out", out, "--count", "train=6", "--embed", f"hub:{text_module_dir}"]
+    assert main(argv) == 0
+    store = Store(out)
+    assert store.embedding_names == ("hub:tiny_text_embedding",)
+    assert store.read_embeddings("hub:tiny_text_embedding", 0, 6)[0].shape[1] == 4
+    assert main(["prepare", "shapes", "--out", str(tmp_path / "b.h5"), "--count", "train=2", "--embed", "bert"]) == 2
+    assert "unknown caption encoder 'bert'" in capsys.readouterr().err
