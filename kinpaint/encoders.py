@@ -33,13 +33,19 @@ def cache_name(name):
     return f"{kind}:{os.path.basename(argument.rstrip('/'))}" if argument else kind
 
 
-def embed_store(store, name, batch_size=256, overwrite=False):
-    """Cache the embedding of every caption of `store` by the frozen encoder `name`."""
-    import tensorflow as tf
-
+def frozen_caption_encoder(name):
+    """`caption_encoder(name)`, refusing encoders whose weights train with a model."""
     encoder = caption_encoder(name)
     if encoder.trainable:
         raise ValueError(f"caption encoder {name!r} is trained with the model; only frozen encoders are cached")
+    return encoder
+
+
+def embed_store(store, name, batch_size=256, overwrite=False, encoder=None):
+    """Cache the embedding of every caption of `store` by the frozen encoder `name`."""
+    import tensorflow as tf
+
+    encoder = encoder or frozen_caption_encoder(name)
     encode = tf.function(encoder, reduce_retracing=True)
     store.add_embeddings(
         cache_name(name), lambda texts: encode(tf.constant(texts)).numpy(), batch_size=batch_size, overwrite=overwrite

@@ -82,3 +82,4 @@ def test_prepare_embeds_captions_with_a_frozen_encoder(tmp_path, capsys, text_mo
     assert store.read_embeddings("hub:tiny_text_embedding", 0, 6)[0].shape[1] == 4
     assert main(["prepare", "shapes", "--out", str(tmp_path / "b.h5"), "--count", "train=2", "--embed", "bert"]) == 2
     assert "unknown caption encoder 'bert'" in capsys.readouterr().err
+    assert not (tmp_path / "b.h5").exists()  # refused before any work

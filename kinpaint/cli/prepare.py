@@ -2,7 +2,7 @@
 
 from kinpaint.data.sources import FORMATS, open_reader
 from kinpaint.data.store import Store, write_store
-from kinpaint.encoders import embed_store
+from kinpaint.encoders import embed_store, frozen_caption_encoder
 
 
 def add_parser(commands):
@@ -42,10 +42,11 @@ def parse_counts(items):
 
 
 def run(args):
+    encoders = {name: frozen_caption_encoder(name) for name in args.embed}  # bad names fail before any work
     reader = open_reader(args.source, args.format, args.size, parse_counts(args.count), args.seed)
     print(f"preparing {args.source} -> {args.out}")
     write_store(args.out, reader, force=args.force, source=args.source)
-    for encoder in args.embed:
-        print(f"embedding captions with {encoder}")
-        embed_store(Store(args.out), encoder)
+    for name, encoder in encoders.items():
+        print(f"embedding captions with {name}")
+        embed_store(Store(args.out), name, encoder=encoder)
     print(Store(args.out).summary())
