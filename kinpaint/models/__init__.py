@@ -1,0 +1,4 @@
+"""kinpaint's models: each fills holes through `inpaint(images, masks, captions=None)`."""
+
+from kinpaint.models.context_encoder import ContextEncoder, build_context_discriminator, build_context_generator
+from kinpaint.models.training import resolve_precision

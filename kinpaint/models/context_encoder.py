@@ -1,0 +1,280 @@
+"""Context encoder with optional caption conditioning (seed 003, Pathak et al. 2016)."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers, ops
+
+from kinpaint.inpainting import composite
+from kinpaint.layers import ChannelWiseDense, TiledCaptionConcat
+from kinpaint.metrics import psnr
+from kinpaint.models.training import (binary_cross_entropy, build_optimizer, check_finite, default_adam,
+                                      deserialize_optional, hole_error, replica_mean, resolve_precision,
+                                      serialize_optional)
+
+
+def build_context_generator(image_size, widths, caption_dim=None, caption_units=64, dtype=None, name="generator"):
+    """Encoder of strided 5x5 convolutions, `ChannelWiseDense` bottleneck, mirrored decoder.
+
+    Inputs: `(B, S, S, 4)` the masked image and its mask, and `(B, caption_dim)` when
+    conditioned. Output: `(B, S, S, 3)` float32 in [-1, 1], a prediction of every pixel.
+    The encoder's feature map at each scale is added to the decoder's (skip connections).
+    """
+    image_input = keras.Input((image_size, image_size, 4), name="masked_image")
+    inputs = [image_input]
+    x, skips = image_input, []
+    for index, width in enumerate(widths):
+        x = layers.Conv2D(width, 5, strides=2, padding="same", use_bias=False, dtype=dtype, name=f"encode_{index}")(x)
+        x = layers.BatchNormalization(synchronized=True, dtype=dtype, name=f"encode_{index}_norm")(x)
+        x = layers.LeakyReLU(0.2, dtype=dtype)(x)
+        skips.append(x)
+    x = ChannelWiseDense(dropout=0.0, dtype=dtype, name="channel_wise_dense")(x)
+    if caption_dim:
+        caption_input = keras.Input((caption_dim,), name="caption_vector")
+        inputs.append(caption_input)
+        x = TiledCaptionConcat(caption_units, dtype=dtype, name="caption_concat")([x, caption_input])
+    x = layers.Conv2D(widths[-1], 1, dtype=dtype, name="bottleneck_mix")(x)  # mixes channels after the channel-wise map
+    x = layers.ReLU(dtype=dtype)(layers.BatchNormalization(synchronized=True, dtype=dtype, name="bottleneck_norm")(x))
+    for index, width in reversed(list(enumerate(widths[:-1]))):
+        x = layers.Conv2DTranspose(width, 5, strides=2, padding="same", use_bias=False, dtype=dtype,
+                                   name=f"decode_{index}")(x)
+        x = layers.BatchNormalization(synchronized=True, dtype=dtype, name=f"decode_{index}_norm")(x)
+        x = layers.ReLU(dtype=dtype)(layers.Add(dtype=dtype)([x, skips[index]]))
+    x = layers.Conv2DTranspose(3, 5, strides=2, padding="same", dtype=dtype, name="decode_pixels")(x)
+    outputs = layers.Activation("tanh", dtype="float32", name="fill")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_context_discriminator(image_size, widths, caption_dim=None, caption_units=64, dtype=None,
+                                name="discriminator"):
+    """Strided 5x5 convolutions to `(S / 2^depth)^2 x widths[-1]`, caption tiled in, a dense logit.
+
+    Inputs: `(B, S, S, 3)` images, and `(B, caption_dim)` when conditioned. Output `(B, 1)` logits.
+    """
+    image_input = keras.Input((image_size, image_size, 3), name="image")
+    inputs, x = [image_input], image_input
+    for index, width in enumerate(widths):
+        x = layers.Conv2D(width, 5, strides=2, padding="same", use_bias=index == 0, dtype=dtype, name=f"conv_{index}")(x)
+        if index:
+            x = layers.BatchNormalization(synchronized=True, dtype=dtype, name=f"conv_{index}_norm")(x)
+        x = layers.LeakyReLU(0.2, dtype=dtype)(x)
+    if caption_dim:
+        caption_input = keras.Input((caption_dim,), name="caption_vector")
+        inputs.append(caption_input)
+        x = TiledCaptionConcat(caption_units, dtype=dtype, name="caption_concat")([x, caption_input])
+    logits = layers.Dense(1, dtype="float32", name="logit")(layers.Flatten(dtype=dtype)(x))
+    return keras.Model(inputs, logits, name=name)
+
+
+@keras.saving.register_keras_serializable(package="kinpaint")
+class ContextEncoder(keras.Model):
+    """Adversarial context encoder that fills holes from the border and, optionally, a caption.
+
+    Args:
+        image_size: side S of the square images; a power-of-two multiple of 2^len(widths).
+        widths: encoder widths, one strided 5x5 convolution each (64 -> 4 for the default).
+        caption_encoder: a kinpaint caption encoder layer; captions are then strings.
+        caption_dim: size of precomputed caption vectors (from the store's cache); used
+            when `caption_encoder` is None. Neither: an unconditioned model.
+        caption_units: features of the tiled caption projection.
+        caption_dropout: fraction of training examples whose caption is hidden (zero
+            vector), so the model also fills well with `captions=None`.
+        precision: `"auto"`, `"float32"` or `"mixed_bfloat16"` for the two networks.
+
+    Call: `{"image": (B, S, S, 3) in [-1, 1], "mask": (B, S, S, 1), "caption": (B,) or (B, D)}`
+    -> `(B, S, S, 3)`, the image with its holes (mask 0) filled and known pixels kept exactly.
+    """
+
+    def __init__(self, image_size=64, widths=(64, 128, 256, 256), caption_encoder=None, caption_dim=None,
+                 caption_units=64, caption_dropout=0.1, precision="auto", **kwargs):
+        super().__init__(**kwargs)
+        self.image_size = int(image_size)
+        self.widths = tuple(int(width) for width in widths)
+        if self.image_size % 2 ** len(self.widths):
+            raise ValueError(f"image_size {self.image_size} is not divisible by 2^{len(self.widths)} (one per width)")
+        self.caption_encoder = caption_encoder
+        if caption_encoder is not None:
+            if not caption_encoder.built:
+                caption_encoder.build((None,))
+            caption_dim = caption_encoder.output_dim
+        self.caption_dim = None if caption_dim is None else int(caption_dim)
+        self.caption_units = int(caption_units)
+        self.caption_dropout = float(caption_dropout)
+        self.precision = precision
+        policy = resolve_precision(precision)
+        self.generator = build_context_generator(self.image_size, self.widths, self.caption_dim,
+                                                 self.caption_units, policy)
+        self.discriminator = build_context_discriminator(self.image_size, self.widths, self.caption_dim,
+                                                         self.caption_units, policy)
+        self.dropout_seed = keras.random.SeedGenerator(0)
+        self.trackers = {name: keras.metrics.Mean(name=name)
+                         for name in ("g_loss", "d_loss", "reconstruction_loss", "hole_psnr")}
+        self._inpaint_function = None
+        self.built = True
+
+    @property
+    def conditioned(self):
+        return self.caption_dim is not None
+
+    # Inputs and the forward pass.
+
+    def caption_vectors(self, captions, batch_size, training=False):
+        """`(B, caption_dim)` float32 vectors; zeros stand for "no caption"."""
+        if not self.conditioned:
+            return None
+        if captions is None:
+            return ops.zeros((batch_size, self.caption_dim), "float32")
+        if self.caption_encoder is not None:
+            vectors = self.caption_encoder(captions, training=training)
+        else:
+            vectors = captions
+            if len(vectors.shape) != 2 or vectors.shape[-1] not in (None, self.caption_dim):
+                raise ValueError(f"ContextEncoder expects caption vectors (batch, {self.caption_dim}); "
+                                 f"got shape {tuple(vectors.shape)}")
+        vectors = ops.cast(vectors, "float32")
+        if training and self.caption_dropout > 0:
+            keep = keras.random.uniform((batch_size, 1), seed=self.dropout_seed) >= self.caption_dropout
+            vectors = vectors * ops.cast(keep, "float32")
+        return vectors
+
+    def _unpack(self, data):
+        if isinstance(data, (tuple, list)):
+            data = data[0]
+        images = ops.cast(data["image"], "float32")
+        masks = ops.cast(data["mask"], "float32")
+        return images, masks, data.get("caption")
+
+    def _generate(self, images, masks, vectors, training):
+        masked = ops.concatenate([images * masks, masks], axis=-1)  # (B, S, S, 4)
+        inputs = [masked, vectors] if self.conditioned else [masked]
+        return self.generator(inputs, training=training)
+
+    def call(self, inputs, training=False):
+        images, masks, captions = self._unpack(inputs)
+        vectors = self.caption_vectors(captions, ops.shape(images)[0], training)
+        return composite(images, masks, self._generate(images, masks, vectors, training))
+
+    # Training.
+
+    def compile(self, g_optimizer=None, d_optimizer=None, reconstruction_weight=0.999, adversarial_weight=0.001,
+                reconstruction="l2", **kwargs):
+        """Adam (beta_1 0.5, clipnorm 1) for both networks unless given; L2 + adversarial loss.
+
+        `adversarial_weight=0` trains the generator alone (the discriminator is skipped).
+        """
+        if reconstruction not in ("l1", "l2"):
+            raise ValueError(f"reconstruction must be 'l1' or 'l2', got {reconstruction!r}")
+        super().compile(optimizer=None, **kwargs)
+        self.g_optimizer = build_optimizer(g_optimizer or default_adam(), self.generator_variables)
+        self.d_optimizer = build_optimizer(d_optimizer or default_adam(), self.discriminator.trainable_variables)
+        self.reconstruction_weight = float(reconstruction_weight)
+        self.adversarial_weight = float(adversarial_weight)
+        self.reconstruction = reconstruction
+
+    @property
+    def generator_variables(self):
+        encoder = self.caption_encoder.trainable_variables if self.caption_encoder is not None else []
+        return self.generator.trainable_variables + encoder
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def train_step(self, data):
+        images, masks, captions = self._unpack(data)
+        batch_size = ops.shape(images)[0]
+        adversarial = self.adversarial_weight > 0
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            vectors = self.caption_vectors(captions, batch_size, training=True)
+            fills = self._generate(images, masks, vectors, training=True)
+            reconstruction = hole_error(images, fills, masks, self.reconstruction)
+            g_per_example = self.reconstruction_weight * reconstruction
+            if adversarial:
+                filled = composite(images, masks, fills)
+                judged = None if vectors is None else ops.stop_gradient(vectors)
+                real = self.discriminator(self._judge_inputs(images, judged), training=True)
+                fake = self.discriminator(self._judge_inputs(filled, judged), training=True)
+                g_per_example += self.adversarial_weight * binary_cross_entropy(fake, 1.0)
+                d_loss, d_logged = replica_mean(binary_cross_entropy(real, 1.0) + binary_cross_entropy(fake, 0.0))
+            g_loss, g_logged = replica_mean(g_per_example)
+        with tf.control_dependencies([check_finite("generator loss", g_logged)]):
+            variables = self.generator_variables
+            self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, variables), variables))
+        if adversarial:
+            variables = self.discriminator.trainable_variables
+            self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, variables), variables))
+            self.trackers["d_loss"].update_state(d_logged)
+        self.trackers["g_loss"].update_state(g_logged)
+        self.trackers["reconstruction_loss"].update_state(reconstruction)
+        self.trackers["hole_psnr"].update_state(psnr(images, composite(images, masks, fills), masks))
+        return {name: tracker.result() for name, tracker in self.trackers.items() if adversarial or name != "d_loss"}
+
+    def _judge_inputs(self, images, vectors):
+        return [images, vectors] if self.conditioned else [images]
+
+    def test_step(self, data):
+        images, masks, captions = self._unpack(data)
+        vectors = self.caption_vectors(captions, ops.shape(images)[0], training=False)
+        fills = self._generate(images, masks, vectors, training=False)
+        self.trackers["reconstruction_loss"].update_state(hole_error(images, fills, masks, self.reconstruction))
+        self.trackers["hole_psnr"].update_state(psnr(images, composite(images, masks, fills), masks))
+        return {name: self.trackers[name].result() for name in ("reconstruction_loss", "hole_psnr")}
+
+    # Inference.
+
+    def inpaint(self, images, masks, captions=None, batch_size=64):
+        """Fill the holes of `images` (NumPy or tensors); see `kinpaint.inpainting`."""
+        if self._inpaint_function is None:
+            self._inpaint_function = tf.function(lambda inputs: self(inputs, training=False), reduce_retracing=True)
+        images = np.asarray(images, np.float32)
+        masks = np.asarray(masks, np.float32)
+        if images.shape[1:] != (self.image_size, self.image_size, 3) or masks.shape[1:3] != images.shape[1:3]:
+            raise ValueError(f"ContextEncoder takes images (batch, {self.image_size}, {self.image_size}, 3) and "
+                             f"masks (batch, {self.image_size}, {self.image_size}, 1); got {images.shape} and {masks.shape}")
+        filled = []
+        for start in range(0, len(images), batch_size):
+            inputs = {"image": images[start : start + batch_size], "mask": masks[start : start + batch_size]}
+            if captions is not None and self.conditioned:
+                chunk = captions[start : start + batch_size]
+                inputs["caption"] = tf.constant(list(chunk)) if self.caption_encoder is not None else np.asarray(chunk, np.float32)
+            filled.append(ops.convert_to_numpy(self._inpaint_function(inputs)))
+        return np.concatenate(filled) if filled else images.copy()
+
+    # Saving.
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "image_size": self.image_size,
+            "widths": list(self.widths),
+            "caption_encoder": serialize_optional(self.caption_encoder),
+            "caption_dim": None if self.caption_encoder is not None else self.caption_dim,
+            "caption_units": self.caption_units,
+            "caption_dropout": self.caption_dropout,
+            "precision": self.precision,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["caption_encoder"] = deserialize_optional(config.get("caption_encoder"))
+        return cls(**config)
+
+    def get_compile_config(self):
+        if not getattr(self, "g_optimizer", None):
+            return {}
+        return {
+            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
+            "reconstruction_weight": self.reconstruction_weight,
+            "adversarial_weight": self.adversarial_weight,
+            "reconstruction": self.reconstruction,
+        }
+
+    def compile_from_config(self, config):
+        if not config:
+            return
+        config = dict(config)
+        for key in ("g_optimizer", "d_optimizer"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        self.compile(**config)
