@@ -106,7 +106,6 @@ class ContextEncoder(keras.Model):
                                                  self.caption_units, policy)
         self.discriminator = build_context_discriminator(self.image_size, self.widths, self.caption_dim,
                                                          self.caption_units, policy)
-        self.dropout_seed = keras.random.SeedGenerator(0)
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in ("g_loss", "d_loss", "reconstruction_loss", "hole_psnr")}
         self._inpaint_function = None
@@ -133,7 +132,9 @@ class ContextEncoder(keras.Model):
                                  f"got shape {tuple(vectors.shape)}")
         vectors = ops.cast(vectors, "float32")
         if training and self.caption_dropout > 0:
-            keep = keras.random.uniform((batch_size, 1), seed=self.dropout_seed) >= self.caption_dropout
+            # Seeded by the step count, so a run resumed from a .keras file draws the same.
+            seed = tf.stack([tf.constant(20170, tf.int64), tf.cast(self.g_optimizer.iterations, tf.int64)])
+            keep = tf.random.stateless_uniform((batch_size, 1), seed=seed) >= self.caption_dropout
             vectors = vectors * ops.cast(keep, "float32")
         return vectors
 

@@ -1,0 +1,160 @@
+import json
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from kinpaint.layers import MeanWordEmbedding
+from kinpaint.models import ContextEncoder, resolve_precision
+
+SIZE = 16
+CAPTIONS = ["a red square", "a blue disc", "a red disc", "a blue square"] * 2
+
+
+def batch(seed=0, captions=True):
+    rng = np.random.default_rng(seed)
+    images = rng.uniform(-1, 1, (8, SIZE, SIZE, 3)).astype(np.float32)
+    masks = np.ones((8, SIZE, SIZE, 1), np.float32)
+    masks[:, 4:12, 4:12] = 0
+    data = {"image": images, "mask": masks}
+    if captions:
+        data["caption"] = tf.constant(CAPTIONS)
+    return data
+
+
+def as_json(config):
+    return json.loads(json.dumps(config))
+
+
+def tiny_model(**kwargs):
+    kwargs.setdefault("caption_encoder", MeanWordEmbedding(["a", "red", "blue", "square", "disc"], output_dim=4))
+    model = ContextEncoder(image_size=SIZE, widths=(4, 8), caption_units=3, precision="float32", **kwargs)
+    model.compile(keras.optimizers.Adam(1e-2), keras.optimizers.Adam(1e-3))
+    return model
+
+
+def test_every_output_shape():
+    model = tiny_model()
+    data = batch()
+    generator_inputs = [tf.zeros((2, SIZE, SIZE, 4)), tf.zeros((2, 4))]
+    assert tuple(model.generator(generator_inputs).shape) == (2, SIZE, SIZE, 3)
+    assert tuple(model.discriminator([tf.zeros((2, SIZE, SIZE, 3)), tf.zeros((2, 4))]).shape) == (2, 1)
+    assert tuple(model(data).shape) == (8, SIZE, SIZE, 3)
+    assert model.inpaint(data["image"], data["mask"], CAPTIONS).shape == (8, SIZE, SIZE, 3)
+    assert model.inpaint(data["image"], data["mask"]).shape == (8, SIZE, SIZE, 3)  # no captions
+    default = ContextEncoder(precision="float32")
+    assert tuple(default.generator.get_layer("channel_wise_dense").output.shape) == (None, 4, 4, 256)
+    assert default.generator.get_layer("decode_pixels").kernel.shape[:2] == (5, 5)
+
+
+def test_training_lowers_the_reconstruction_loss():
+    model = tiny_model()
+    data = tf.data.Dataset.from_tensors(batch()).repeat(30)
+    history = model.fit(data, epochs=2, verbose=0).history
+    assert history["reconstruction_loss"][1] < 0.8 * history["reconstruction_loss"][0]
+    assert set(history) == {"g_loss", "d_loss", "reconstruction_loss", "hole_psnr"}
+    assert set(model.evaluate(data.take(2), verbose=0, return_dict=True)) == {"reconstruction_loss", "hole_psnr"}
+
+
+def test_adversarial_weight_zero_leaves_the_discriminator_alone():
+    model = tiny_model()
+    model.compile(adversarial_weight=0.0)
+    before = [weight.numpy() for weight in model.discriminator.weights]
+    history = model.fit(tf.data.Dataset.from_tensors(batch()).repeat(3), verbose=0).history
+    assert "d_loss" not in history
+    for weight, old in zip(model.discriminator.weights, before):
+        np.testing.assert_array_equal(weight.numpy(), old)
+
+
+def test_inpaint_keeps_known_pixels_exactly_for_any_mask():
+    model = tiny_model()
+    data = batch()
+    masks = (np.random.default_rng(1).uniform(size=(8, SIZE, SIZE, 1)) > 0.3).astype(np.float32)
+    filled = model.inpaint(data["image"], masks, CAPTIONS)
+    known = np.broadcast_to(masks == 1, filled.shape)
+    np.testing.assert_array_equal(filled[known], data["image"][known])
+    assert np.abs(filled[~known] - data["image"][~known]).max() > 0
+
+
+def test_unconditioned_and_vector_conditioned_models():
+    plain = ContextEncoder(image_size=SIZE, widths=(4, 8), precision="float32")
+    assert not plain.conditioned and len(plain.generator.inputs) == 1
+    plain.compile()
+    plain.fit(tf.data.Dataset.from_tensors(batch(captions=False)).repeat(2), verbose=0)
+    vectors = ContextEncoder(image_size=SIZE, widths=(4, 8), caption_dim=5, precision="float32")
+    data = {**batch(captions=False), "caption": np.ones((8, 5), np.float32)}
+    assert vectors(data).shape == (8, SIZE, SIZE, 3)
+    with pytest.raises(ValueError, match=r"caption vectors \(batch, 5\); got shape \(8, 3\)"):
+        vectors({**data, "caption": np.ones((8, 3), np.float32)})
+
+
+def test_captions_change_the_fill_and_hidden_captions_are_zero_vectors():
+    model = tiny_model()
+    data = batch()
+    with_captions = model.inpaint(data["image"], data["mask"], CAPTIONS)
+    other = model.inpaint(data["image"], data["mask"], ["a blue disc"] * 8)
+    assert np.abs(with_captions[:1] - other[:1]).max() > 0
+    vectors = model.caption_vectors(None, 8)
+    np.testing.assert_array_equal(vectors, np.zeros((8, 4)))
+
+
+def test_bad_configuration_and_inputs_are_clear_errors():
+    with pytest.raises(ValueError, match="not divisible by 2\\^3"):
+        ContextEncoder(image_size=20, widths=(4, 8, 16))
+    with pytest.raises(ValueError, match="precision must be one of"):
+        ContextEncoder(image_size=SIZE, widths=(4, 8), precision="float16")
+    model = tiny_model()
+    with pytest.raises(ValueError, match=r"takes images \(batch, 16, 16, 3\)"):
+        model.inpaint(np.zeros((1, 32, 32, 3)), np.ones((1, 32, 32, 1)))
+    with pytest.raises(ValueError, match="reconstruction must be 'l1' or 'l2'"):
+        model.compile(reconstruction="l3")
+
+
+def test_nan_loss_stops_training_with_a_clear_error():
+    model = tiny_model()
+    data = batch()
+    data["image"][0, 5, 5, 0] = np.nan
+    with pytest.raises(tf.errors.InvalidArgumentError, match="generator loss is NaN or infinite"):
+        model.fit(tf.data.Dataset.from_tensors(data), verbose=0)
+
+
+def test_keras_file_round_trip_and_resume(tmp_path):
+    model = tiny_model()
+    data = tf.data.Dataset.from_tensors(batch()).repeat(4)
+    model.fit(data, verbose=0)
+    before = model.inpaint(batch()["image"], batch()["mask"], CAPTIONS)
+    path = str(tmp_path / "context.keras")
+    model.save(path)
+    reloaded = keras.models.load_model(path)
+    assert as_json(reloaded.get_config()) == as_json(model.get_config())
+    np.testing.assert_allclose(reloaded.inpaint(batch()["image"], batch()["mask"], CAPTIONS), before, atol=1e-6)
+    assert int(reloaded.g_optimizer.iterations) == 4 and int(reloaded.d_optimizer.iterations) == 4
+    for saved, loaded in zip(model.g_optimizer.variables, reloaded.g_optimizer.variables):
+        np.testing.assert_array_equal(saved.numpy(), loaded.numpy())
+    assert reloaded.reconstruction_weight == model.reconstruction_weight
+    # Resuming from the file takes exactly the step the original model takes.
+    model.fit(data.take(1), verbose=0)
+    reloaded.fit(data.take(1), verbose=0)
+    for a, b in zip(model.weights, reloaded.weights):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-5, err_msg=a.path)
+
+
+def test_precision_auto_picks_a_known_policy():
+    assert resolve_precision("auto") in ("float32", "mixed_bfloat16")
+    model = ContextEncoder(image_size=SIZE, widths=(4, 8), precision="mixed_bfloat16")
+    assert model.generator.get_layer("encode_0").compute_dtype == "bfloat16"
+    assert model.generator.output.dtype == "float32" and model.discriminator.output.dtype == "float32"
+
+
+@pytest.mark.parametrize("adversarial_weight", ["0.001", "0"])
+def test_two_replicas_take_the_same_step_as_one(adversarial_weight):
+    script = os.path.join(os.path.dirname(__file__), "scripts", "mirrored_step.py")
+    result = subprocess.run([sys.executable, script, adversarial_weight], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    moved, gap = (float(value) for value in result.stdout.split()[1::2])
+    assert moved > 1e-3  # the step did something
+    assert gap < 1e-4 * max(moved, 1.0) * 10, f"2 replicas differ from 1 by {gap}"
