@@ -10,6 +10,7 @@ from PIL import Image, ImageDraw, ImageFont
 from kinpaint.images import save_png, to_uint8
 from kinpaint.inpainting import as_numpy, check_inpainter, composite
 from kinpaint.files import check_can_write
+from kinpaint.plots import plot_history
 
 _HOLE_GREY = 0.0  # the hole is shown as mid-grey (0 in [-1, 1])
 _PADDING = 4
@@ -137,3 +138,20 @@ def _wrap(text, width, font):
     """Greedy word wrap to `width` pixels."""
     average = max(font.getlength("abcdefghij") / 10, 1)
     return textwrap.wrap(text, max(int(width / average), 10))
+
+
+class LossCurves(keras.callbacks.Callback):
+    """Redraws a PNG of every logged metric (train and `val_`) at the end of each epoch.
+
+    `history` seeds the curves when a run resumes, so the picture covers the whole run.
+    """
+
+    def __init__(self, path, history=None):
+        super().__init__()
+        self.path = os.fspath(path)
+        self.history = {name: list(values) for name, values in (history or {}).items()}
+
+    def on_epoch_end(self, epoch, logs=None):
+        for name, value in (logs or {}).items():
+            self.history.setdefault(name, []).append(float(value))
+        plot_history(self.history, self.path)

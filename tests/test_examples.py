@@ -19,3 +19,11 @@ def test_evaluate_baseline_example(tmp_path, capsys):
     assert os.path.exists(tmp_path / "data.h5")
     assert os.path.exists(tmp_path / "grid_epoch_0001.png")
     assert "mean colour" in capsys.readouterr().out
+
+
+def test_train_context_encoder_example(tmp_path, capsys):
+    rows = load_example("train_context_encoder").main(["--out", str(tmp_path), "--epochs", "1", "--train-images", "64"])
+    assert set(rows) == {"context encoder, captions", "context encoder, no captions", "mean colour fill"}
+    assert os.path.exists(tmp_path / "context_encoder.keras")
+    assert os.path.exists(tmp_path / "grids" / "grid_epoch_0001.png")
+    assert "unknown words on the test split" in capsys.readouterr().out

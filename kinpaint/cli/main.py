@@ -3,9 +3,9 @@
 import argparse
 import sys
 
-from kinpaint.cli import info, prepare
+from kinpaint.cli import demo, info, inpaint, prepare, train
 
-COMMANDS = (prepare, info)
+COMMANDS = (demo, prepare, info, train, inpaint)
 USER_ERRORS = (FileNotFoundError, FileExistsError, NotADirectoryError, ValueError, KeyError,
                ModuleNotFoundError)
 

@@ -5,7 +5,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from kinpaint.inpainting import composite
+from kinpaint.inpainting import as_numpy, composite
 from kinpaint.layers import ChannelWiseDense, TiledCaptionConcat
 from kinpaint.metrics import psnr
 from kinpaint.models.training import (binary_cross_entropy, build_optimizer, check_finite, default_adam,
@@ -85,7 +85,7 @@ class ContextEncoder(keras.Model):
     -> `(B, S, S, 3)`, the image with its holes (mask 0) filled and known pixels kept exactly.
     """
 
-    def __init__(self, image_size=64, widths=(64, 128, 256, 256), caption_encoder=None, caption_dim=None,
+    def __init__(self, image_size=64, widths=(32, 64, 128, 256), caption_encoder=None, caption_dim=None,
                  caption_units=64, caption_dropout=0.1, precision="auto", **kwargs):
         super().__init__(**kwargs)
         self.image_size = int(image_size)
@@ -232,12 +232,14 @@ class ContextEncoder(keras.Model):
         if images.shape[1:] != (self.image_size, self.image_size, 3) or masks.shape[1:3] != images.shape[1:3]:
             raise ValueError(f"ContextEncoder takes images (batch, {self.image_size}, {self.image_size}, 3) and "
                              f"masks (batch, {self.image_size}, {self.image_size}, 1); got {images.shape} and {masks.shape}")
+        if captions is not None and self.conditioned:
+            captions = np.asarray(as_numpy(captions), dtype=object if self.caption_encoder is not None else np.float32)
         filled = []
         for start in range(0, len(images), batch_size):
             inputs = {"image": images[start : start + batch_size], "mask": masks[start : start + batch_size]}
             if captions is not None and self.conditioned:
                 chunk = captions[start : start + batch_size]
-                inputs["caption"] = tf.constant(list(chunk)) if self.caption_encoder is not None else np.asarray(chunk, np.float32)
+                inputs["caption"] = tf.constant(chunk.tolist()) if self.caption_encoder is not None else chunk
             filled.append(ops.convert_to_numpy(self._inpaint_function(inputs)))
         return np.concatenate(filled) if filled else images.copy()
 

@@ -1,0 +1,64 @@
+"""`kinpaint inpaint --model M.keras --image in.png --centre --out out.png`: fill a hole in a picture."""
+
+
+def add_parser(commands):
+    parser = commands.add_parser(
+        "inpaint",
+        help="fill a hole in a picture of any size with a trained model",
+        description="The picture is resized for the model; the fill is resized back and pasted "
+        "into the hole, so pixels outside the hole keep their exact values.",
+    )
+    parser.add_argument("--model", required=True, help="a .keras file saved by kinpaint")
+    parser.add_argument("--image", required=True, help="the picture (PNG, JPEG, ...)")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--mask", help="a picture of the same size, white (or non-zero) where to fill")
+    where.add_argument("--centre", action="store_true", help="fill the centre square of half the side")
+    parser.add_argument("--caption", help="what the hidden part shows")
+    parser.add_argument("--out", required=True, help="the PNG to write")
+    parser.add_argument("--force", action="store_true", help="replace an existing --out")
+    parser.set_defaults(run=run)
+
+
+def read_hole(args, shape):
+    import numpy as np
+
+    if args.centre:
+        height, width = shape
+        hole = np.zeros(shape, bool)
+        hole[height // 4 : height // 4 + height // 2, width // 4 : width // 4 + width // 2] = True
+        return hole
+    from kinpaint.images import load_image
+
+    mask, _ = load_image(args.mask)
+    hole = mask.max(axis=-1) > 127
+    if not hole.any():
+        raise ValueError(f"{args.mask} marks no pixel to fill (white = fill)")
+    return hole
+
+
+def run(args):
+    import os
+
+    import keras
+
+    from kinpaint.files import check_can_write
+    from kinpaint.images import load_image, save_png
+    from kinpaint.inpainting import check_inpainter, inpaint_full_resolution
+
+    if not os.path.exists(args.model):
+        raise FileNotFoundError(f"model file not found: {args.model}")
+    if os.path.abspath(args.out) in (os.path.abspath(args.image), os.path.abspath(args.mask or args.image)):
+        raise ValueError(f"--out {args.out} would overwrite an input")
+    check_can_write(args.out, args.force)
+    pixels, conversions = load_image(args.image)
+    if conversions:
+        print(f"{args.image}: {', '.join(conversions)}")
+    hole = read_hole(args, pixels.shape[:2])
+    model = check_inpainter(keras.models.load_model(args.model))
+    if args.caption is not None and not args.caption.strip():
+        raise ValueError("--caption is empty; leave it out to fill without a caption")
+    if args.caption is not None and not getattr(model, "conditioned", False):
+        print("note: this model does not read captions; --caption is ignored")
+    filled = inpaint_full_resolution(model, pixels, hole, model.image_size, args.caption)
+    save_png(args.out, filled)
+    print(f"wrote {args.out}")

@@ -1,0 +1,150 @@
+"""The documented training runs as functions: the command line calls these, and so can users."""
+
+import csv
+import os
+
+import keras
+
+from kinpaint.callbacks import ImageGrid, LossCurves
+from kinpaint.data import Store, make_dataset
+from kinpaint.evaluation import evaluate_inpainter, format_table
+from kinpaint.inpainting import MeanColourFill
+
+MODEL_FILE, HISTORY_FILE, CURVES_FILE, TABLE_FILE = "context_encoder.keras", "history.csv", "loss.png", "evaluation.md"
+
+
+def caption_setup(store, captions):
+    """`(caption_encoder or None, caption_dim or None, cached embedding name or None)` for `captions`.
+
+    `"words"`: a `MeanWordEmbedding` over the training captions' words, trained with the model.
+    `"none"`: no conditioning. Other names (see `kinpaint.encoders`): read from the store's
+    cache when `kinpaint prepare --embed` filled it, else the encoder runs in the model.
+    """
+    from kinpaint.encoders import cache_name, caption_encoder
+    from kinpaint.layers import MeanWordEmbedding
+
+    if captions in (None, "none"):
+        return None, None, None
+    if not store.has_captions:
+        raise ValueError(f"{store.path} has no captions; train with --captions none")
+    if captions == "words":
+        start, stop = store.split_range("train" if "train" in store.splits else None)
+        texts = [text for image in store.read_captions(start, stop) for text in image]
+        return MeanWordEmbedding.from_captions(texts, output_dim=64, min_count=2), None, None
+    cached = cache_name(captions)
+    if cached in store.embedding_names:
+        return None, store.read_embeddings(cached, 0, 1)[0].shape[-1], cached
+    return caption_encoder(captions), None, None
+
+
+def train_context_encoder(data, out, captions="words", epochs=10, batch_size=64, widths=(32, 64, 128, 256),
+                          precision="auto", adversarial_weight=0.001, learning_rate=2e-4, masks="centre",
+                          steps_per_epoch=None, resume=False, force=False, seed=0, verbose="auto"):
+    """Train a `ContextEncoder` on a store, writing into `out`:
+
+    `context_encoder.keras` (every epoch, with both optimizers: `resume=True` continues it),
+    `history.csv`, `loss.png` and `grids/grid_epoch_NNNN.png`.
+
+    An existing run in `out` is an error unless `resume` (continue it) or `force` (replace it).
+    Returns `(model, history dict)`.
+    """
+    from kinpaint.models import ContextEncoder
+
+    store = Store(data)
+    paths = {name: os.path.join(out, name) for name in (MODEL_FILE, HISTORY_FILE, CURVES_FILE, "grids")}
+    existing = os.path.exists(paths[MODEL_FILE])
+    if existing and not (resume or force):
+        raise FileExistsError(f"{paths[MODEL_FILE]} exists: pass --resume to continue it or --force to replace it")
+    if resume and not existing:
+        raise FileNotFoundError(f"nothing to resume: {paths[MODEL_FILE]} does not exist")
+    os.makedirs(out, exist_ok=True)
+
+    history = _read_history(paths[HISTORY_FILE]) if resume else {}
+    if resume:
+        model = keras.models.load_model(paths[MODEL_FILE])
+        embeddings = _embeddings_of(model, store, captions)
+    else:
+        encoder, caption_dim, embeddings = caption_setup(store, captions)
+        model = ContextEncoder(image_size=store.image_size, widths=widths, caption_encoder=encoder,
+                               caption_dim=caption_dim, precision=precision)
+        model.compile(keras.optimizers.Adam(learning_rate, beta_1=0.5, clipnorm=1.0),
+                      keras.optimizers.Adam(learning_rate, beta_1=0.5, clipnorm=1.0),
+                      adversarial_weight=adversarial_weight)
+        if os.path.exists(paths[HISTORY_FILE]):
+            os.remove(paths[HISTORY_FILE])  # --force: the old run's log goes with its model
+    initial_epoch = len(next(iter(history.values()), []))
+    policy = "random" if model.conditioned else "none"
+    train_split = "train" if "train" in store.splits else None
+    start, stop = store.split_range(train_split)
+    if stop - start < batch_size:
+        raise ValueError(f"{store.path} has {stop - start} training images, fewer than one batch of {batch_size}")
+    steps_per_epoch = steps_per_epoch or (stop - start) // batch_size
+    train = make_dataset(store, train_split, batch_size, policy, embeddings, masks=masks, seed=seed,
+                         drop_remainder=True).repeat()
+    validation = None
+    if "val" in store.splits:
+        validation = make_dataset(store, "val", batch_size, policy, embeddings, masks=masks, shuffle=False, seed=seed)
+    sample_split = "val" if "val" in store.splits else None
+    sample = next(iter(make_dataset(store, sample_split, 8, policy, embeddings, masks=masks, shuffle=False)))
+    callbacks = [
+        keras.callbacks.ModelCheckpoint(paths[MODEL_FILE]),
+        keras.callbacks.CSVLogger(paths[HISTORY_FILE], append=resume),
+        LossCurves(paths[CURVES_FILE], history),
+        ImageGrid.from_batch(sample, paths["grids"], overwrite=True),
+        keras.callbacks.TerminateOnNaN(),
+    ]
+    result = model.fit(train, validation_data=validation, epochs=initial_epoch + epochs, initial_epoch=initial_epoch,
+                       steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=verbose)
+    for name, values in result.history.items():
+        history.setdefault(name, []).extend(values)
+    return model, history
+
+
+def evaluate_context_encoder(model, data, split="test", batch_size=64, captions="words", masks="centre",
+                             max_batches=None):
+    """Rows of hole metrics: the model with captions, without, and the mean-colour fill."""
+    store = Store(data)
+    embeddings = _embeddings_of(model, store, captions)
+    policy = "random" if model.conditioned else "none"
+    test = make_dataset(store, split, batch_size, policy, embeddings, masks=masks, shuffle=False)
+    rows = {}
+    if model.conditioned:
+        rows["context encoder, captions"] = evaluate_inpainter(model, test, True, max_batches)
+        rows["context encoder, no captions"] = evaluate_inpainter(model, test, False, max_batches)
+    else:
+        rows["context encoder"] = evaluate_inpainter(model, test, False, max_batches)
+    rows["mean colour fill"] = evaluate_inpainter(MeanColourFill(), test, False, max_batches)
+    return rows
+
+
+def write_table(rows, path, title):
+    """The evaluation table as Markdown; returns the text."""
+    from kinpaint.files import atomic_path
+
+    text = f"# {title}\n\n```\n{format_table(rows)}\n```\n"
+    with atomic_path(path) as temporary:
+        with open(temporary, "w", encoding="utf-8") as file:
+            file.write(text)
+    return text
+
+
+def _embeddings_of(model, store, captions):
+    """The cached embedding name a model of precomputed vectors reads, else None."""
+    if model.caption_encoder is not None or not model.conditioned:
+        return None
+    from kinpaint.encoders import cache_name
+
+    name = cache_name(captions)
+    if name not in store.embedding_names:
+        raise KeyError(f"the model reads cached caption vectors but {store.path} has no {name!r} cache; "
+                       f"run `kinpaint prepare ... --embed {captions}`")
+    return name
+
+
+def _read_history(path):
+    if not os.path.exists(path):
+        return {}
+    with open(path, newline="") as file:
+        rows = list(csv.DictReader(file))
+    return {name: [float(row[name]) for row in rows] for name in (rows[0] if rows else {}) if name != "epoch"}
+

@@ -1,0 +1,131 @@
+"""`kinpaint train` and `kinpaint inpaint` on tiny stores and pictures."""
+
+import csv
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from kinpaint.cli.main import main
+
+TINY = ["--widths", "4,8,16,32", "--batch-size", "8", "--precision", "float32"]
+
+
+def train(store, out, *extra):
+    return main(["train", "context-encoder", "--data", store, "--out", str(out), "--epochs", "1", *TINY, *extra])
+
+
+def epochs_logged(out):
+    with open(out / "history.csv") as file:
+        return [int(row["epoch"]) for row in csv.DictReader(file)]
+
+
+def test_train_writes_a_run_refuses_to_clobber_it_and_resumes(shapes_store, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert train(shapes_store, out) == 0
+    for name in ("context_encoder.keras", "history.csv", "loss.png", "evaluation.md", "grids/grid_epoch_0001.png"):
+        assert (out / name).exists(), name
+    table = (out / "evaluation.md").read_text()
+    assert "context encoder, captions" in table and "mean colour fill" in table
+    saved = (out / "context_encoder.keras").read_bytes()
+
+    assert train(shapes_store, out) == 2
+    assert "--resume to continue it or --force to replace it" in capsys.readouterr().err
+    assert (out / "context_encoder.keras").read_bytes() == saved
+
+    assert train(shapes_store, out, "--resume") == 0
+    assert epochs_logged(out) == [0, 1]
+    assert (out / "grids" / "grid_epoch_0002.png").exists()
+    assert train(shapes_store, out, "--force") == 0
+    assert epochs_logged(out) == [0]
+
+
+def test_train_error_messages(shapes_store, tmp_path, capsys):
+    assert train(shapes_store, tmp_path / "a", "--resume") == 2
+    assert "nothing to resume" in capsys.readouterr().err
+    assert train(shapes_store, tmp_path / "b", "--widths", "4,x") == 2
+    assert "--widths expects integers" in capsys.readouterr().err
+    assert main(["train", "context-encoder", "--data", str(tmp_path / "none.h5"), "--out", str(tmp_path / "c")]) == 2
+
+
+@pytest.fixture(scope="module")
+def trained_model(tmp_path_factory):
+    from conftest import write_image  # noqa: F401  (fixture module on the path)
+    from kinpaint.data.sources import open_reader
+    from kinpaint.data.store import write_store
+
+    root = tmp_path_factory.mktemp("inpaint")
+    store = str(root / "shapes.h5")
+    write_store(store, open_reader("shapes", counts={"train": 16, "test": 8}), progress=False)
+    assert train(store, root / "run") == 0
+    return str(root / "run" / "context_encoder.keras")
+
+
+def write_picture(path, width=100, height=80, seed=0):
+    pixels = np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(path)
+    return pixels
+
+
+def test_inpaint_any_size_keeps_pixels_outside_the_hole(trained_model, tmp_path):
+    pixels = write_picture(tmp_path / "in.png")
+    out = tmp_path / "out.png"
+    assert main(["inpaint", "--model", trained_model, "--image", str(tmp_path / "in.png"), "--centre",
+                 "--caption", "a red square", "--out", str(out)]) == 0
+    result = np.asarray(Image.open(out))
+    assert result.shape == pixels.shape
+    hole = np.zeros((80, 100), bool)
+    hole[20:60, 25:75] = True
+    np.testing.assert_array_equal(result[~hole], pixels[~hole])
+    assert (result[hole] != pixels[hole]).any()
+
+
+def test_inpaint_with_a_mask_file(trained_model, tmp_path):
+    pixels = write_picture(tmp_path / "in.png")
+    mask = np.zeros((80, 100), np.uint8)
+    mask[5:30, 60:90] = 255
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    out = tmp_path / "out.png"
+    assert main(["inpaint", "--model", trained_model, "--image", str(tmp_path / "in.png"),
+                 "--mask", str(tmp_path / "mask.png"), "--out", str(out)]) == 0
+    result = np.asarray(Image.open(out))
+    np.testing.assert_array_equal(result[mask == 0], pixels[mask == 0])
+
+
+@pytest.mark.parametrize("problem", ["small mask", "empty mask", "existing out", "out is input", "empty caption",
+                                     "missing model", "corrupt image"])
+def test_inpaint_errors_name_the_culprit(trained_model, tmp_path, capsys, problem):
+    write_picture(tmp_path / "in.png")
+    Image.fromarray(np.full((10, 10), 255, np.uint8)).save(tmp_path / "small.png")
+    Image.fromarray(np.zeros((80, 100), np.uint8)).save(tmp_path / "empty.png")
+    (tmp_path / "taken.png").write_bytes(b"precious")
+    (tmp_path / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    argv = {"model": trained_model, "image": str(tmp_path / "in.png"), "out": str(tmp_path / "out.png")}
+    extra = ["--centre"]
+    expected = {
+        "small mask": "the mask is 10x10 but the image is 100x80",
+        "empty mask": "marks no pixel to fill",
+        "existing out": "refusing to overwrite",
+        "out is input": "would overwrite an input",
+        "empty caption": "--caption is empty",
+        "missing model": "model file not found",
+        "corrupt image": "corrupt.png",
+    }[problem]
+    if problem == "small mask":
+        extra = ["--mask", str(tmp_path / "small.png")]
+    elif problem == "empty mask":
+        extra = ["--mask", str(tmp_path / "empty.png")]
+    elif problem == "existing out":
+        argv["out"] = str(tmp_path / "taken.png")
+    elif problem == "out is input":
+        argv["out"] = argv["image"]
+    elif problem == "empty caption":
+        extra += ["--caption", "  "]
+    elif problem == "missing model":
+        argv["model"] = str(tmp_path / "nothing.keras")
+    elif problem == "corrupt image":
+        argv["image"] = str(tmp_path / "corrupt.png")
+    code = main(["inpaint", "--model", argv["model"], "--image", argv["image"], "--out", argv["out"], *extra])
+    assert code == 2
+    assert expected in capsys.readouterr().err
+    assert (tmp_path / "taken.png").read_bytes() == b"precious"
