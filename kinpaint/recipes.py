@@ -38,7 +38,7 @@ def caption_setup(store, captions):
 
 
 def train_context_encoder(data, out, captions="words", epochs=10, batch_size=64, widths=(32, 64, 128, 256),
-                          precision="auto", adversarial_weight=0.001, learning_rate=2e-4, masks="centre",
+                          precision="auto", adversarial_weight=0.001, learning_rate=1e-3, masks="centre",
                           steps_per_epoch=None, resume=False, force=False, seed=0, verbose="auto"):
     """Train a `ContextEncoder` on a store, writing into `out`:
 

@@ -19,7 +19,7 @@ def add_parser(commands):
     context.add_argument("--epochs", type=int, default=10)
     context.add_argument("--batch-size", type=int, default=64)
     context.add_argument("--widths", default="32,64,128,256", help="encoder widths, one per halving")
-    context.add_argument("--learning-rate", type=float, default=2e-4)
+    context.add_argument("--learning-rate", type=float, default=1e-3)
     context.add_argument("--adversarial-weight", type=float, default=0.001)
     context.add_argument("--masks", default="centre", choices=("centre", "rectangle", "strokes"))
     context.add_argument("--precision", default="auto",
