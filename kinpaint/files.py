@@ -37,3 +37,18 @@ def atomic_path(path):
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+
+
+def numbered_lines(path):
+    """Yield `(number, where, text)` for each line of a UTF-8 text file, counting from 1.
+
+    `where` is `"<path>, line <number>"` for error messages; a line that is not UTF-8
+    raises `ValueError` naming it.
+    """
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            where = f"{path}, line {number}"
+            try:
+                yield number, where, raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise ValueError(f"{where}: not UTF-8 text ({error.reason})") from None

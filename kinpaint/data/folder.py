@@ -12,6 +12,7 @@ import json
 import os
 
 from kinpaint.data.records import FileReader, SPLIT_ORDER, list_images, require_directory
+from kinpaint.files import numbered_lines
 
 CAPTIONS_FILE = "captions.jsonl"
 
@@ -24,22 +25,17 @@ def load_captions_jsonl(path):
             the message names the file and line number.
     """
     table = {}
-    with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            where = f"{path}, line {number}"
-            try:
-                line = raw.decode("utf-8").strip()
-            except UnicodeDecodeError as error:
-                raise ValueError(f"{where}: not UTF-8 text ({error})") from error
-            if not line:
-                continue
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{where}: not valid JSON ({error})") from error
-            if not isinstance(entry, dict) or "file" not in entry or "captions" not in entry:
-                raise ValueError(f'{where}: expected {{"file": ..., "captions": [...]}}')
-            table[os.path.normpath(entry["file"])] = entry["captions"]
+    for _, where, text in numbered_lines(path):
+        line = text.strip()
+        if not line:
+            continue
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{where}: not valid JSON ({error})") from error
+        if not isinstance(entry, dict) or "file" not in entry or "captions" not in entry:
+            raise ValueError(f'{where}: expected {{"file": ..., "captions": [...]}}')
+        table[os.path.normpath(entry["file"])] = entry["captions"]
     return table
 
 
