@@ -13,6 +13,16 @@ from kinpaint.inpainting import MeanColourFill
 MODEL_FILE, HISTORY_FILE, CURVES_FILE, TABLE_FILE = "context_encoder.keras", "history.csv", "loss.png", "evaluation.md"
 
 
+def split_or_whole(store, split):
+    """`split` when the store has it, else `None` (the whole store)."""
+    return split if split in store.splits else None
+
+
+def caption_policy(model):
+    """The pipeline's caption policy for `model`: a random caption per image, or none."""
+    return "random" if model.conditioned else "none"
+
+
 def caption_setup(store, captions):
     """`(caption_encoder or None, caption_dim or None, cached embedding name or None)` for `captions`.
 
@@ -28,7 +38,7 @@ def caption_setup(store, captions):
     if not store.has_captions:
         raise ValueError(f"{store.path} has no captions; train with --captions none")
     if captions == "words":
-        start, stop = store.split_range("train" if "train" in store.splits else None)
+        start, stop = store.split_range(split_or_whole(store, "train"))
         texts = [text for image in store.read_captions(start, stop) for text in image]
         return MeanWordEmbedding.from_captions(texts, output_dim=64, min_count=2), None, None
     cached = cache_name(captions)
@@ -49,6 +59,7 @@ def train_context_encoder(data, out, captions="words", epochs=10, batch_size=64,
     Returns `(model, history dict)`.
     """
     from kinpaint.models import ContextEncoder
+    from kinpaint.models.training import default_adam
 
     store = Store(data)
     paths = {name: os.path.join(out, name) for name in (MODEL_FILE, HISTORY_FILE, CURVES_FILE, "grids")}
@@ -67,14 +78,12 @@ def train_context_encoder(data, out, captions="words", epochs=10, batch_size=64,
         encoder, caption_dim, embeddings = caption_setup(store, captions)
         model = ContextEncoder(image_size=store.image_size, widths=widths, caption_encoder=encoder,
                                caption_dim=caption_dim, precision=precision)
-        model.compile(keras.optimizers.Adam(learning_rate, beta_1=0.5, clipnorm=1.0),
-                      keras.optimizers.Adam(learning_rate, beta_1=0.5, clipnorm=1.0),
-                      adversarial_weight=adversarial_weight)
+        model.compile(default_adam(learning_rate), default_adam(learning_rate), adversarial_weight=adversarial_weight)
         if os.path.exists(paths[HISTORY_FILE]):
             os.remove(paths[HISTORY_FILE])  # --force: the old run's log goes with its model
     initial_epoch = len(next(iter(history.values()), []))
-    policy = "random" if model.conditioned else "none"
-    train_split = "train" if "train" in store.splits else None
+    policy = caption_policy(model)
+    train_split = split_or_whole(store, "train")
     start, stop = store.split_range(train_split)
     if stop - start < batch_size:
         raise ValueError(f"{store.path} has {stop - start} training images, fewer than one batch of {batch_size}")
@@ -84,8 +93,8 @@ def train_context_encoder(data, out, captions="words", epochs=10, batch_size=64,
     validation = None
     if "val" in store.splits:
         validation = make_dataset(store, "val", batch_size, policy, embeddings, masks=masks, shuffle=False, seed=seed)
-    sample_split = "val" if "val" in store.splits else None
-    sample = next(iter(make_dataset(store, sample_split, 8, policy, embeddings, masks=masks, shuffle=False)))
+    sample_data = make_dataset(store, split_or_whole(store, "val"), 8, policy, embeddings, masks=masks, shuffle=False)
+    sample = next(iter(sample_data))
     callbacks = [
         keras.callbacks.ModelCheckpoint(paths[MODEL_FILE]),
         keras.callbacks.CSVLogger(paths[HISTORY_FILE], append=resume),
@@ -105,8 +114,7 @@ def evaluate_context_encoder(model, data, split="test", batch_size=64, captions=
     """Rows of hole metrics: the model with captions, without, and the mean-colour fill."""
     store = Store(data)
     embeddings = _embeddings_of(model, store, captions)
-    policy = "random" if model.conditioned else "none"
-    test = make_dataset(store, split, batch_size, policy, embeddings, masks=masks, shuffle=False)
+    test = make_dataset(store, split, batch_size, caption_policy(model), embeddings, masks=masks, shuffle=False)
     rows = {}
     if model.conditioned:
         rows["context encoder, captions"] = evaluate_inpainter(model, test, True, max_batches)

@@ -42,7 +42,9 @@ def parse_widths(text):
 def run(args):
     import os
 
-    from kinpaint.recipes import TABLE_FILE, evaluate_context_encoder, train_context_encoder, write_table
+    from kinpaint.data import Store
+    from kinpaint.recipes import (TABLE_FILE, evaluate_context_encoder, split_or_whole, train_context_encoder,
+                                  write_table)
 
     model, _ = train_context_encoder(
         args.data, args.out, captions=args.captions, epochs=args.epochs, batch_size=args.batch_size,
@@ -50,9 +52,7 @@ def run(args):
         learning_rate=args.learning_rate, masks=args.masks, steps_per_epoch=args.steps_per_epoch,
         resume=args.resume, force=args.force,
     )
-    from kinpaint.data import Store
-
-    split = "test" if "test" in Store(args.data).splits else None
+    split = split_or_whole(Store(args.data), "test")
     rows = evaluate_context_encoder(model, args.data, split, args.batch_size, args.captions, args.masks)
     print(write_table(rows, os.path.join(args.out, TABLE_FILE), f"Context encoder on {args.data} ({split or 'all'})"))
     print(f"run written to {args.out}")

@@ -145,10 +145,13 @@ class ContextEncoder(keras.Model):
         masks = ops.cast(data["mask"], "float32")
         return images, masks, data.get("caption")
 
+    def _with_caption(self, tensor, vectors):
+        """The input list of either network: `[tensor, vectors]`, or `[tensor]` unconditioned."""
+        return [tensor, vectors] if self.conditioned else [tensor]
+
     def _generate(self, images, masks, vectors, training):
         masked = ops.concatenate([images * masks, masks], axis=-1)  # (B, S, S, 4)
-        inputs = [masked, vectors] if self.conditioned else [masked]
-        return self.generator(inputs, training=training)
+        return self.generator(self._with_caption(masked, vectors), training=training)
 
     def call(self, inputs, training=False):
         images, masks, captions = self._unpack(inputs)
@@ -188,13 +191,13 @@ class ContextEncoder(keras.Model):
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             vectors = self.caption_vectors(captions, batch_size, training=True)
             fills = self._generate(images, masks, vectors, training=True)
+            filled = composite(images, masks, fills)
             reconstruction = hole_error(images, fills, masks, self.reconstruction)
             g_per_example = self.reconstruction_weight * reconstruction
             if adversarial:
-                filled = composite(images, masks, fills)
                 judged = None if vectors is None else ops.stop_gradient(vectors)
-                real = self.discriminator(self._judge_inputs(images, judged), training=True)
-                fake = self.discriminator(self._judge_inputs(filled, judged), training=True)
+                real = self.discriminator(self._with_caption(images, judged), training=True)
+                fake = self.discriminator(self._with_caption(filled, judged), training=True)
                 g_per_example += self.adversarial_weight * binary_cross_entropy(fake, 1.0)
                 d_loss, d_logged = replica_mean(binary_cross_entropy(real, 1.0) + binary_cross_entropy(fake, 0.0))
             g_loss, g_logged = replica_mean(g_per_example)
@@ -207,11 +210,8 @@ class ContextEncoder(keras.Model):
             self.trackers["d_loss"].update_state(d_logged)
         self.trackers["g_loss"].update_state(g_logged)
         self.trackers["reconstruction_loss"].update_state(reconstruction)
-        self.trackers["hole_psnr"].update_state(psnr(images, composite(images, masks, fills), masks))
+        self.trackers["hole_psnr"].update_state(psnr(images, filled, masks))
         return {name: tracker.result() for name, tracker in self.trackers.items() if adversarial or name != "d_loss"}
-
-    def _judge_inputs(self, images, vectors):
-        return [images, vectors] if self.conditioned else [images]
 
     def test_step(self, data):
         images, masks, captions = self._unpack(data)
@@ -232,12 +232,14 @@ class ContextEncoder(keras.Model):
         if images.shape[1:] != (self.image_size, self.image_size, 3) or masks.shape[1:3] != images.shape[1:3]:
             raise ValueError(f"ContextEncoder takes images (batch, {self.image_size}, {self.image_size}, 3) and "
                              f"masks (batch, {self.image_size}, {self.image_size}, 1); got {images.shape} and {masks.shape}")
-        if captions is not None and self.conditioned:
+        if not self.conditioned:
+            captions = None
+        elif captions is not None:
             captions = np.asarray(as_numpy(captions), dtype=object if self.caption_encoder is not None else np.float32)
         filled = []
         for start in range(0, len(images), batch_size):
             inputs = {"image": images[start : start + batch_size], "mask": masks[start : start + batch_size]}
-            if captions is not None and self.conditioned:
+            if captions is not None:
                 chunk = captions[start : start + batch_size]
                 inputs["caption"] = tf.constant(chunk.tolist()) if self.caption_encoder is not None else chunk
             filled.append(ops.convert_to_numpy(self._inpaint_function(inputs)))
