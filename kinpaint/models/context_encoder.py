@@ -1,16 +1,15 @@
 """Context encoder with optional caption conditioning (seed 003, Pathak et al. 2016)."""
 
 import keras
-import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from kinpaint.inpainting import as_numpy, composite
+from kinpaint.inpainting import composite
 from kinpaint.layers import ChannelWiseDense, TiledCaptionConcat
 from kinpaint.metrics import psnr
+from kinpaint.models.conditioning import CaptionConditioned
 from kinpaint.models.training import (binary_cross_entropy, build_optimizer, check_finite, default_adam,
-                                      deserialize_optional, hole_error, replica_mean, resolve_precision,
-                                      serialize_optional)
+                                      hole_error, replica_mean, resolve_precision)
 
 
 def build_context_generator(image_size, widths, caption_dim=None, caption_units=64, dtype=None, name="generator"):
@@ -67,7 +66,7 @@ def build_context_discriminator(image_size, widths, caption_dim=None, caption_un
 
 
 @keras.saving.register_keras_serializable(package="kinpaint")
-class ContextEncoder(keras.Model):
+class ContextEncoder(CaptionConditioned, keras.Model):
     """Adversarial context encoder that fills holes from the border and, optionally, a caption.
 
     Args:
@@ -92,14 +91,8 @@ class ContextEncoder(keras.Model):
         self.widths = tuple(int(width) for width in widths)
         if self.image_size % 2 ** len(self.widths):
             raise ValueError(f"image_size {self.image_size} is not divisible by 2^{len(self.widths)} (one per width)")
-        self.caption_encoder = caption_encoder
-        if caption_encoder is not None:
-            if not caption_encoder.built:
-                caption_encoder.build((None,))
-            caption_dim = caption_encoder.output_dim
-        self.caption_dim = None if caption_dim is None else int(caption_dim)
+        self._init_captions(caption_encoder, caption_dim, caption_dropout)
         self.caption_units = int(caption_units)
-        self.caption_dropout = float(caption_dropout)
         self.precision = precision
         policy = resolve_precision(precision)
         self.generator = build_context_generator(self.image_size, self.widths, self.caption_dim,
@@ -111,43 +104,10 @@ class ContextEncoder(keras.Model):
         self._inpaint_function = None
         self.built = True
 
-    @property
-    def conditioned(self):
-        return self.caption_dim is not None
+    def _dropout_step(self):
+        return self.g_optimizer.iterations
 
-    # Inputs and the forward pass.
-
-    def caption_vectors(self, captions, batch_size, training=False):
-        """`(B, caption_dim)` float32 vectors; zeros stand for "no caption"."""
-        if not self.conditioned:
-            return None
-        if captions is None:
-            return ops.zeros((batch_size, self.caption_dim), "float32")
-        if self.caption_encoder is not None:
-            vectors = self.caption_encoder(captions, training=training)
-        else:
-            vectors = captions
-            if len(vectors.shape) != 2 or vectors.shape[-1] not in (None, self.caption_dim):
-                raise ValueError(f"ContextEncoder expects caption vectors (batch, {self.caption_dim}); "
-                                 f"got shape {tuple(vectors.shape)}")
-        vectors = ops.cast(vectors, "float32")
-        if training and self.caption_dropout > 0:
-            # Seeded by the step count, so a run resumed from a .keras file draws the same.
-            seed = tf.stack([tf.constant(20170, tf.int64), tf.cast(self.g_optimizer.iterations, tf.int64)])
-            keep = tf.random.stateless_uniform((batch_size, 1), seed=seed) >= self.caption_dropout
-            vectors = vectors * ops.cast(keep, "float32")
-        return vectors
-
-    def _unpack(self, data):
-        if isinstance(data, (tuple, list)):
-            data = data[0]
-        images = ops.cast(data["image"], "float32")
-        masks = ops.cast(data["mask"], "float32")
-        return images, masks, data.get("caption")
-
-    def _with_caption(self, tensor, vectors):
-        """The input list of either network: `[tensor, vectors]`, or `[tensor]` unconditioned."""
-        return [tensor, vectors] if self.conditioned else [tensor]
+    # The forward pass.
 
     def _generate(self, images, masks, vectors, training):
         masked = ops.concatenate([images * masks, masks], axis=-1)  # (B, S, S, 4)
@@ -177,8 +137,7 @@ class ContextEncoder(keras.Model):
 
     @property
     def generator_variables(self):
-        encoder = self.caption_encoder.trainable_variables if self.caption_encoder is not None else []
-        return self.generator.trainable_variables + encoder
+        return self.generator.trainable_variables + self.caption_variables
 
     @property
     def metrics(self):
@@ -227,23 +186,7 @@ class ContextEncoder(keras.Model):
         """Fill the holes of `images` (NumPy or tensors); see `kinpaint.inpainting`."""
         if self._inpaint_function is None:
             self._inpaint_function = tf.function(lambda inputs: self(inputs, training=False), reduce_retracing=True)
-        images = np.asarray(images, np.float32)
-        masks = np.asarray(masks, np.float32)
-        if images.shape[1:] != (self.image_size, self.image_size, 3) or masks.shape[1:3] != images.shape[1:3]:
-            raise ValueError(f"ContextEncoder takes images (batch, {self.image_size}, {self.image_size}, 3) and "
-                             f"masks (batch, {self.image_size}, {self.image_size}, 1); got {images.shape} and {masks.shape}")
-        if not self.conditioned:
-            captions = None
-        elif captions is not None:
-            captions = np.asarray(as_numpy(captions), dtype=object if self.caption_encoder is not None else np.float32)
-        filled = []
-        for start in range(0, len(images), batch_size):
-            inputs = {"image": images[start : start + batch_size], "mask": masks[start : start + batch_size]}
-            if captions is not None:
-                chunk = captions[start : start + batch_size]
-                inputs["caption"] = tf.constant(chunk.tolist()) if self.caption_encoder is not None else chunk
-            filled.append(ops.convert_to_numpy(self._inpaint_function(inputs)))
-        return np.concatenate(filled) if filled else images.copy()
+        return self._inpaint_batches(self._inpaint_function, images, masks, captions, batch_size)
 
     # Saving.
 
@@ -252,18 +195,14 @@ class ContextEncoder(keras.Model):
             **super().get_config(),
             "image_size": self.image_size,
             "widths": list(self.widths),
-            "caption_encoder": serialize_optional(self.caption_encoder),
-            "caption_dim": None if self.caption_encoder is not None else self.caption_dim,
+            **self._caption_config(),
             "caption_units": self.caption_units,
-            "caption_dropout": self.caption_dropout,
             "precision": self.precision,
         }
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        config["caption_encoder"] = deserialize_optional(config.get("caption_encoder"))
-        return cls(**config)
+        return cls(**cls._caption_from_config(config))
 
     def get_compile_config(self):
         if not getattr(self, "g_optimizer", None):
