@@ -1,6 +1,7 @@
 """Reusable Keras layers of kinpaint (`from kinpaint import layers`)."""
 
 from kinpaint.layers.caption_encoder import CaptionEncoder, check_captions
+from kinpaint.layers.caption_map import CaptionMap
 from kinpaint.layers.channel_wise_dense import ChannelWiseDense
 from kinpaint.layers.char_cnn_gru import CharCNNGRU
 from kinpaint.layers.composite import Composite

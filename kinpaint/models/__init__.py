@@ -2,3 +2,4 @@
 
 from kinpaint.models.context_encoder import ContextEncoder, build_context_discriminator, build_context_generator
 from kinpaint.models.training import resolve_precision
+from kinpaint.models.pixel_inpainter import GatedPixelInpainter, build_pixel_network, hole_nll
