@@ -24,7 +24,7 @@ from kinpaint.data import Store, open_reader, write_store
 from kinpaint.evaluation import evaluate_inpainter, format_table
 from kinpaint.images import to_model_range, to_uint8
 from kinpaint.inpainting import composite
-from kinpaint.recipes import evaluate_context_encoder, train_context_encoder
+from kinpaint.recipes import evaluate_model, train_context_encoder
 
 COLUMNS = ("hole_psnr", "hole_ssim", "hole_l1", "image_psnr")
 
@@ -63,7 +63,7 @@ def run_shapes(args, folder):
         model, _ = train_context_encoder(store, os.path.join(folder, captions), captions=captions,
                                          epochs=args.epochs, seed=args.seed, verbose=2)
         minutes = (time.perf_counter() - start) / 60
-        for name, results in evaluate_context_encoder(model, store, "test", captions=captions).items():
+        for name, results in evaluate_model(model, store, "test", captions=captions).items():
             if name != "mean colour fill" or captions == "none":
                 rows[f"{name} (trained {'with' if captions == 'words' else 'without'} captions, {minutes:.1f} min)"
                      if name.startswith("context") else name] = results

@@ -11,6 +11,7 @@ from kinpaint.evaluation import evaluate_inpainter, format_table
 from kinpaint.inpainting import MeanColourFill
 
 MODEL_FILE, HISTORY_FILE, CURVES_FILE, TABLE_FILE = "context_encoder.keras", "history.csv", "loss.png", "evaluation.md"
+PIXEL_MODEL_FILE = "pixel_inpainter.keras"
 
 
 def split_or_whole(store, split):
@@ -50,35 +51,68 @@ def caption_setup(store, captions):
 def train_context_encoder(data, out, captions="words", epochs=10, batch_size=64, widths=(32, 64, 128, 256),
                           precision="auto", adversarial_weight=0.001, learning_rate=1e-3, masks="centre",
                           steps_per_epoch=None, resume=False, force=False, seed=0, verbose="auto"):
-    """Train a `ContextEncoder` on a store, writing into `out`:
+    """Train a `ContextEncoder` on a store, writing into `out` (see `train_run`).
 
-    `context_encoder.keras` (every epoch, with both optimizers: `resume=True` continues it),
-    `history.csv`, `loss.png` and `grids/grid_epoch_NNNN.png`.
-
-    An existing run in `out` is an error unless `resume` (continue it) or `force` (replace it).
     Returns `(model, history dict)`.
     """
     from kinpaint.models import ContextEncoder
     from kinpaint.models.training import default_adam
 
+    def build(store, encoder, caption_dim):
+        model = ContextEncoder(image_size=store.image_size, widths=widths, caption_encoder=encoder,
+                               caption_dim=caption_dim, precision=precision)
+        model.compile(default_adam(learning_rate), default_adam(learning_rate), adversarial_weight=adversarial_weight)
+        return model
+
+    return train_run(MODEL_FILE, build, data, out, captions, epochs, batch_size, masks, steps_per_epoch, resume,
+                     force, seed, verbose)
+
+
+def train_pixel_inpainter(data, out, captions="chars", epochs=10, batch_size=32, features=64, blocks=16,
+                          caption_blocks=True, caption_map=True, precision="auto", learning_rate=1e-3,
+                          masks="centre", steps_per_epoch=None, resume=False, force=False, seed=0, verbose="auto"):
+    """Train a `GatedPixelInpainter` by likelihood on a store, writing into `out` (see `train_run`).
+
+    The image grids show three samples per row at temperature 1. Returns `(model, history dict)`.
+    """
+    from kinpaint.models import GatedPixelInpainter
+
+    def build(store, encoder, caption_dim):
+        model = GatedPixelInpainter(image_size=store.image_size, features=features, bottleneck=features // 2,
+                                    blocks=blocks, caption_encoder=encoder, caption_dim=caption_dim,
+                                    caption_blocks=caption_blocks, caption_map=caption_map, precision=precision)
+        model.compile(keras.optimizers.Adam(learning_rate, clipnorm=1.0))
+        return model
+
+    return train_run(PIXEL_MODEL_FILE, build, data, out, captions, epochs, batch_size, masks, steps_per_epoch,
+                     resume, force, seed, verbose, grid=lambda model: dict(samples=3, inpainter=model.sampler(1.0)))
+
+
+def train_run(model_file, build, data, out, captions, epochs, batch_size, masks="centre", steps_per_epoch=None,
+              resume=False, force=False, seed=0, verbose="auto", grid=None):
+    """Fit the model `build(store, caption_encoder, caption_dim)` returns, writing into `out`:
+
+    `model_file` (every epoch, with the optimizers' state: `resume=True` continues it),
+    `history.csv`, `loss.png` and `grids/grid_epoch_NNNN.png`. An existing run in `out`
+    is an error unless `resume` (continue it) or `force` (replace it). `grid(model)`
+    gives extra `ImageGrid` arguments. Returns `(model, history dict)`.
+    """
     store = Store(data)
-    paths = {name: os.path.join(out, name) for name in (MODEL_FILE, HISTORY_FILE, CURVES_FILE, "grids")}
-    existing = os.path.exists(paths[MODEL_FILE])
+    paths = {name: os.path.join(out, name) for name in (model_file, HISTORY_FILE, CURVES_FILE, "grids")}
+    existing = os.path.exists(paths[model_file])
     if existing and not (resume or force):
-        raise FileExistsError(f"{paths[MODEL_FILE]} exists: pass --resume to continue it or --force to replace it")
+        raise FileExistsError(f"{paths[model_file]} exists: pass --resume to continue it or --force to replace it")
     if resume and not existing:
-        raise FileNotFoundError(f"nothing to resume: {paths[MODEL_FILE]} does not exist")
+        raise FileNotFoundError(f"nothing to resume: {paths[model_file]} does not exist")
     os.makedirs(out, exist_ok=True)
 
     history = _read_history(paths[HISTORY_FILE]) if resume else {}
     if resume:
-        model = keras.models.load_model(paths[MODEL_FILE])
+        model = keras.models.load_model(paths[model_file])
         embeddings = _embeddings_of(model, store, captions)
     else:
         encoder, caption_dim, embeddings = caption_setup(store, captions)
-        model = ContextEncoder(image_size=store.image_size, widths=widths, caption_encoder=encoder,
-                               caption_dim=caption_dim, precision=precision)
-        model.compile(default_adam(learning_rate), default_adam(learning_rate), adversarial_weight=adversarial_weight)
+        model = build(store, encoder, caption_dim)
         if os.path.exists(paths[HISTORY_FILE]):
             os.remove(paths[HISTORY_FILE])  # --force: the old run's log goes with its model
     initial_epoch = len(next(iter(history.values()), []))
@@ -96,10 +130,10 @@ def train_context_encoder(data, out, captions="words", epochs=10, batch_size=64,
     sample_data = make_dataset(store, split_or_whole(store, "val"), 8, policy, embeddings, masks=masks, shuffle=False)
     sample = next(iter(sample_data))
     callbacks = [
-        keras.callbacks.ModelCheckpoint(paths[MODEL_FILE]),
+        keras.callbacks.ModelCheckpoint(paths[model_file]),
         keras.callbacks.CSVLogger(paths[HISTORY_FILE], append=resume),
         LossCurves(paths[CURVES_FILE], history),
-        ImageGrid.from_batch(sample, paths["grids"], overwrite=True),
+        ImageGrid.from_batch(sample, paths["grids"], overwrite=True, **(grid(model) if grid else {})),
         keras.callbacks.TerminateOnNaN(),
     ]
     result = model.fit(train, validation_data=validation, epochs=initial_epoch + epochs, initial_epoch=initial_epoch,
@@ -109,18 +143,27 @@ def train_context_encoder(data, out, captions="words", epochs=10, batch_size=64,
     return model, history
 
 
-def evaluate_context_encoder(model, data, split="test", batch_size=64, captions="words", masks="centre",
-                             max_batches=None):
-    """Rows of hole metrics: the model with captions, without, and the mean-colour fill."""
+MODEL_NAMES = {"ContextEncoder": "context encoder", "GatedPixelInpainter": "pixel inpainter (mean fill)"}
+
+
+def evaluate_model(model, data, split="test", batch_size=64, captions="words", masks="centre", max_batches=None):
+    """Rows of hole metrics: the model with captions, without, and the mean-colour fill.
+
+    A likelihood model's rows also hold its `bits_per_dim` on the hidden values.
+    """
     store = Store(data)
     embeddings = _embeddings_of(model, store, captions)
-    test = make_dataset(store, split, batch_size, caption_policy(model), embeddings, masks=masks, shuffle=False)
+    name = MODEL_NAMES.get(type(model).__name__, type(model).__name__)
+    settings = [(f"{name}, captions", True), (f"{name}, no captions", False)] if model.conditioned else [(name, False)]
     rows = {}
-    if model.conditioned:
-        rows["context encoder, captions"] = evaluate_inpainter(model, test, True, max_batches)
-        rows["context encoder, no captions"] = evaluate_inpainter(model, test, False, max_batches)
-    else:
-        rows["context encoder"] = evaluate_inpainter(model, test, False, max_batches)
+    for row, use_captions in settings:
+        policy = caption_policy(model) if use_captions else "none"
+        test = make_dataset(store, split, batch_size, policy, embeddings, masks=masks, shuffle=False)
+        rows[row] = evaluate_inpainter(model, test, use_captions, max_batches)
+        if hasattr(model, "nll"):
+            logs = model.evaluate(test if max_batches is None else test.take(max_batches), verbose=0, return_dict=True)
+            rows[row]["bits_per_dim"] = logs["bits_per_dim"]
+    test = make_dataset(store, split, batch_size, "none", masks=masks, shuffle=False)
     rows["mean colour fill"] = evaluate_inpainter(MeanColourFill(), test, False, max_batches)
     return rows
 
@@ -129,7 +172,10 @@ def write_table(rows, path, title):
     """The evaluation table as Markdown; returns the text."""
     from kinpaint.files import atomic_path
 
-    text = f"# {title}\n\n```\n{format_table(rows)}\n```\n"
+    columns = ("hole_psnr", "hole_ssim", "hole_l1", "image_psnr")
+    if any("bits_per_dim" in row for row in rows.values()):
+        columns += ("bits_per_dim",)
+    text = f"# {title}\n\n```\n{format_table(rows, columns)}\n```\n"
     with atomic_path(path) as temporary:
         with open(temporary, "w", encoding="utf-8") as file:
             file.write(text)

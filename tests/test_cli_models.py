@@ -129,3 +129,17 @@ def test_inpaint_errors_name_the_culprit(trained_model, tmp_path, capsys, proble
     assert code == 2
     assert expected in capsys.readouterr().err
     assert (tmp_path / "taken.png").read_bytes() == b"precious"
+
+
+def test_train_pixel_writes_a_run_with_bits_per_dim(shapes_store, tmp_path):
+    out = tmp_path / "pixel"
+    arguments = ["train", "pixel", "--data", shapes_store, "--out", str(out), "--epochs", "1", "--features", "8",
+                 "--blocks", "1", "--batch-size", "8", "--precision", "float32", "--steps-per-epoch", "2"]
+    assert main(arguments) == 0
+    for name in ("pixel_inpainter.keras", "history.csv", "loss.png", "grids/grid_epoch_0001.png"):
+        assert (out / name).exists(), name
+    table = (out / "evaluation.md").read_text()
+    assert "pixel inpainter (mean fill), captions" in table and "bits_per_dim" in table
+    assert main(arguments) == 2  # an existing run is not replaced silently
+    assert main([*arguments, "--resume"]) == 0
+    assert epochs_logged(out) == [0, 1]

@@ -20,7 +20,7 @@ def add_parser(commands):
 
 def run(args):
     from kinpaint.data import Store, open_reader, write_store
-    from kinpaint.recipes import (CURVES_FILE, MODEL_FILE, TABLE_FILE, evaluate_context_encoder,
+    from kinpaint.recipes import (CURVES_FILE, MODEL_FILE, TABLE_FILE, evaluate_model,
                                   train_context_encoder, write_table)
 
     store = os.path.join(args.out, "shapes.h5")
@@ -31,7 +31,7 @@ def run(args):
     elif Store(store).splits.get("train", (0, 0))[1] != args.train_images:
         raise FileExistsError(f"{store} holds another demo's data; pass --force to rebuild it")
     model, _ = train_context_encoder(store, args.out, captions="words", epochs=args.epochs, force=args.force)
-    rows = evaluate_context_encoder(model, store, "test")
+    rows = evaluate_model(model, store, "test")
     print(write_table(rows, os.path.join(args.out, TABLE_FILE), "Demo: context encoder on the shapes test split"))
     for label, name in (("model", MODEL_FILE), ("loss curves", CURVES_FILE), ("evaluation", TABLE_FILE),
                         ("image grids", "grids")):

@@ -1,34 +1,45 @@
-"""`kinpaint train context-encoder --data STORE.h5 --out RUN`: train on a store, resumable."""
+"""`kinpaint train MODEL --data STORE.h5 --out RUN`: train a model on a store, resumable."""
+
+CAPTION_HELP = ("'words' (learned word vectors), 'chars' (character CNN + GRU), 'none', or a frozen encoder: "
+                "'minilm', 'words:VECTORS.txt', 'hub:DIR' (cached vectors are used when `prepare --embed` "
+                "stored them)")
 
 
 def add_parser(commands):
     parser = commands.add_parser("train", help="train a model on an HDF5 store")
     models = parser.add_subparsers(dest="model", required=True, metavar="MODEL")
-    context = models.add_parser(
-        "context-encoder",
-        help="adversarial context encoder, optionally caption-conditioned (seed 003)",
-        description="Writes RUN/context_encoder.keras every epoch, history.csv, loss.png and "
-        "image grids, then an evaluation table on the test split.",
-    )
-    context.add_argument("--data", required=True, help="a store written by `kinpaint prepare`")
-    context.add_argument("--out", required=True, help="folder of the run")
-    context.add_argument("--captions", default="words",
-                         help="'words' (learned word vectors, default), 'chars', 'none', or a frozen "
-                         "encoder: 'minilm', 'words:VECTORS.txt', 'hub:DIR' (cached vectors are used "
-                         "when `prepare --embed` stored them)")
-    context.add_argument("--epochs", type=int, default=10)
-    context.add_argument("--batch-size", type=int, default=64)
+    context = _add_model(models, "context-encoder", "adversarial context encoder, optionally caption-conditioned "
+                         "(seed 003)", "context_encoder.keras", captions="words", batch_size=64)
     context.add_argument("--widths", default="32,64,128,256", help="encoder widths, one per halving")
-    context.add_argument("--learning-rate", type=float, default=1e-3)
     context.add_argument("--adversarial-weight", type=float, default=0.001)
-    context.add_argument("--masks", default="centre", choices=("centre", "rectangle", "strokes"))
-    context.add_argument("--precision", default="auto",
-                         help="'auto' (bfloat16 where the hardware has it), 'float32' or 'mixed_bfloat16'")
-    context.add_argument("--steps-per-epoch", type=int, default=None)
-    group = context.add_mutually_exclusive_group()
+    context.set_defaults(run=run_context_encoder)
+
+    pixel = _add_model(models, "pixel", "gated-residual likelihood inpainter, optionally caption-conditioned "
+                       "(seed 004)", "pixel_inpainter.keras", captions="chars", batch_size=32)
+    pixel.add_argument("--features", type=int, default=64, help="features of the gated blocks (bottleneck half)")
+    pixel.add_argument("--blocks", type=int, default=16, help="number of gated residual blocks")
+    pixel.add_argument("--no-caption-blocks", action="store_true", help="the caption does not condition every block")
+    pixel.add_argument("--no-caption-map", action="store_true", help="no outer-product caption map in the last layers")
+    pixel.set_defaults(run=run_pixel)
+
+
+def _add_model(models, name, help, model_file, captions, batch_size):
+    parser = models.add_parser(name, help=help, description=f"Writes RUN/{model_file} every epoch, history.csv, "
+                               "loss.png and image grids, then an evaluation table on the test split.")
+    parser.add_argument("--data", required=True, help="a store written by `kinpaint prepare`")
+    parser.add_argument("--out", required=True, help="folder of the run")
+    parser.add_argument("--captions", default=captions, help=f"{CAPTION_HELP}; default {captions!r}")
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--batch-size", type=int, default=batch_size)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--masks", default="centre", choices=("centre", "rectangle", "strokes"))
+    parser.add_argument("--precision", default="auto",
+                        help="'auto' (bfloat16 where the hardware has it), 'float32' or 'mixed_bfloat16'")
+    parser.add_argument("--steps-per-epoch", type=int, default=None)
+    group = parser.add_mutually_exclusive_group()
     group.add_argument("--resume", action="store_true", help="continue the run in --out")
     group.add_argument("--force", action="store_true", help="replace the run in --out")
-    context.set_defaults(run=run)
+    return parser
 
 
 def parse_widths(text):
@@ -39,20 +50,36 @@ def parse_widths(text):
     return widths
 
 
-def run(args):
+def _common(args):
+    return dict(captions=args.captions, epochs=args.epochs, batch_size=args.batch_size, precision=args.precision,
+                learning_rate=args.learning_rate, masks=args.masks, steps_per_epoch=args.steps_per_epoch,
+                resume=args.resume, force=args.force)
+
+
+def run_context_encoder(args):
+    from kinpaint.recipes import train_context_encoder
+
+    model, _ = train_context_encoder(args.data, args.out, widths=parse_widths(args.widths),
+                                     adversarial_weight=args.adversarial_weight, **_common(args))
+    _evaluate(model, args, "Context encoder")
+
+
+def run_pixel(args):
+    from kinpaint.recipes import train_pixel_inpainter
+
+    model, _ = train_pixel_inpainter(args.data, args.out, features=args.features, blocks=args.blocks,
+                                     caption_blocks=not args.no_caption_blocks, caption_map=not args.no_caption_map,
+                                     **_common(args))
+    _evaluate(model, args, "Gated pixel inpainter")
+
+
+def _evaluate(model, args, title):
     import os
 
     from kinpaint.data import Store
-    from kinpaint.recipes import (TABLE_FILE, evaluate_context_encoder, split_or_whole, train_context_encoder,
-                                  write_table)
+    from kinpaint.recipes import TABLE_FILE, evaluate_model, split_or_whole, write_table
 
-    model, _ = train_context_encoder(
-        args.data, args.out, captions=args.captions, epochs=args.epochs, batch_size=args.batch_size,
-        widths=parse_widths(args.widths), precision=args.precision, adversarial_weight=args.adversarial_weight,
-        learning_rate=args.learning_rate, masks=args.masks, steps_per_epoch=args.steps_per_epoch,
-        resume=args.resume, force=args.force,
-    )
     split = split_or_whole(Store(args.data), "test")
-    rows = evaluate_context_encoder(model, args.data, split, args.batch_size, args.captions, args.masks)
-    print(write_table(rows, os.path.join(args.out, TABLE_FILE), f"Context encoder on {args.data} ({split or 'all'})"))
+    rows = evaluate_model(model, args.data, split, args.batch_size, args.captions, args.masks)
+    print(write_table(rows, os.path.join(args.out, TABLE_FILE), f"{title} on {args.data} ({split or 'all'})"))
     print(f"run written to {args.out}")
