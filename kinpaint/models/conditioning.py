@@ -61,7 +61,8 @@ class CaptionConditioned:
     def _unpack(data):
         if isinstance(data, (tuple, list)):
             data = data[0]
-        return ops.cast(data["image"], "float32"), ops.cast(data["mask"], "float32"), data.get("caption")
+        masks = ops.cast(data["mask"], "float32") if "mask" in data else None
+        return ops.cast(data["image"], "float32"), masks, data.get("caption")
 
     def _caption_config(self):
         return {

@@ -12,12 +12,15 @@ from kinpaint.models.training import (binary_cross_entropy, build_optimizer, che
                                       hole_error, replica_mean, resolve_precision)
 
 
-def build_context_generator(image_size, widths, caption_dim=None, caption_units=64, dtype=None, name="generator"):
+def build_context_generator(image_size, widths, caption_dim=None, caption_units=64, caption_in_decoder=False,
+                            dtype=None, name="generator"):
     """Encoder of strided 5x5 convolutions, `ChannelWiseDense` bottleneck, mirrored decoder.
 
     Inputs: `(B, S, S, 4)` the masked image and its mask, and `(B, caption_dim)` when
     conditioned. Output: `(B, S, S, 3)` float32 in [-1, 1], a prediction of every pixel.
     The encoder's feature map at each scale is added to the decoder's (skip connections).
+    The caption is tiled in at the bottleneck and, with `caption_in_decoder`, before
+    every decoder convolution too.
     """
     image_input = keras.Input((image_size, image_size, 4), name="masked_image")
     inputs = [image_input]
@@ -35,6 +38,8 @@ def build_context_generator(image_size, widths, caption_dim=None, caption_units=
     x = layers.Conv2D(widths[-1], 1, dtype=dtype, name="bottleneck_mix")(x)  # mixes channels after the channel-wise map
     x = layers.ReLU(dtype=dtype)(layers.BatchNormalization(synchronized=True, dtype=dtype, name="bottleneck_norm")(x))
     for index, width in reversed(list(enumerate(widths[:-1]))):
+        if caption_dim and caption_in_decoder:
+            x = TiledCaptionConcat(caption_units, dtype=dtype, name=f"decode_{index}_caption")([x, caption_input])
         x = layers.Conv2DTranspose(width, 5, strides=2, padding="same", use_bias=False, dtype=dtype,
                                    name=f"decode_{index}")(x)
         x = layers.BatchNormalization(synchronized=True, dtype=dtype, name=f"decode_{index}_norm")(x)
@@ -76,6 +81,7 @@ class ContextEncoder(CaptionConditioned, keras.Model):
         caption_dim: size of precomputed caption vectors (from the store's cache); used
             when `caption_encoder` is None. Neither: an unconditioned model.
         caption_units: features of the tiled caption projection.
+        caption_in_decoder: also tile the caption in before every decoder convolution.
         caption_dropout: fraction of training examples whose caption is hidden (zero
             vector), so the model also fills well with `captions=None`.
         precision: `"auto"`, `"float32"` or `"mixed_bfloat16"` for the two networks.
@@ -85,7 +91,7 @@ class ContextEncoder(CaptionConditioned, keras.Model):
     """
 
     def __init__(self, image_size=64, widths=(32, 64, 128, 256), caption_encoder=None, caption_dim=None,
-                 caption_units=64, caption_dropout=0.1, precision="auto", **kwargs):
+                 caption_units=64, caption_in_decoder=False, caption_dropout=0.1, precision="auto", **kwargs):
         super().__init__(**kwargs)
         self.image_size = int(image_size)
         self.widths = tuple(int(width) for width in widths)
@@ -93,12 +99,13 @@ class ContextEncoder(CaptionConditioned, keras.Model):
             raise ValueError(f"image_size {self.image_size} is not divisible by 2^{len(self.widths)} (one per width)")
         self._init_captions(caption_encoder, caption_dim, caption_dropout)
         self.caption_units = int(caption_units)
+        self.caption_in_decoder = bool(caption_in_decoder)
         self.precision = precision
         policy = resolve_precision(precision)
         self.generator = build_context_generator(self.image_size, self.widths, self.caption_dim,
-                                                 self.caption_units, policy)
+                                                 self.caption_units, self.caption_in_decoder, policy)
         self.discriminator = build_context_discriminator(self.image_size, self.widths, self.caption_dim,
-                                                         self.caption_units, policy)
+                                                         self.caption_units, self.caption_in_decoder, policy)
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in ("g_loss", "d_loss", "reconstruction_loss", "hole_psnr")}
         self._inpaint_function = None
@@ -197,6 +204,7 @@ class ContextEncoder(CaptionConditioned, keras.Model):
             "widths": list(self.widths),
             **self._caption_config(),
             "caption_units": self.caption_units,
+            "caption_in_decoder": self.caption_in_decoder,
             "precision": self.precision,
         }
 

@@ -1,0 +1,279 @@
+"""Caption-conditioned DCGAN (seeds 000-002; Radford et al. 2015)."""
+
+import keras
+import tensorflow as tf
+from keras import layers, ops
+
+from kinpaint.inpainting import as_numpy
+from kinpaint.models.conditioning import CaptionConditioned
+from kinpaint.models.training import (binary_cross_entropy, build_optimizer, check_finite, default_adam,
+                                      replica_mean, resolve_precision)
+
+CONDITIONS = ("none", "generator", "both")
+
+
+def build_dcgan_generator(image_size=64, noise_dim=100, widths=(256, 128, 64, 32), caption_dim=None,
+                          caption_units=64, dtype=None, name="generator"):
+    """Noise `(B, noise_dim)` [and caption `(B, caption_dim)`] -> images `(B, S, S, 3)` in [-1, 1].
+
+    A dense layer to `(S / 2^n) x (S / 2^n) x widths[0]`, then one 5x5 transposed
+    convolution per width after the first, and a last one to 3 channels: n = len(widths).
+    Batch norm and ReLU after every layer but the last (tanh).
+    """
+    start = image_size // 2 ** len(widths)
+    noise = keras.Input((noise_dim,), name="noise")
+    inputs, x = [noise], noise
+    if caption_dim:
+        caption = keras.Input((caption_dim,), name="caption_vector")
+        inputs.append(caption)
+        projected = layers.Dense(caption_units, dtype=dtype, name="caption_projection")(caption)
+        x = layers.Concatenate(dtype=dtype)([noise, layers.LeakyReLU(0.2, dtype=dtype)(projected)])
+    x = layers.Dense(start * start * widths[0], use_bias=False, dtype=dtype, name="project")(x)
+    x = layers.Reshape((start, start, widths[0]), dtype=dtype)(x)
+    x = layers.ReLU(dtype=dtype)(layers.BatchNormalization(synchronized=True, dtype=dtype, name="project_norm")(x))
+    for index, width in enumerate(widths[1:]):
+        x = layers.Conv2DTranspose(width, 5, strides=2, padding="same", use_bias=False, dtype=dtype,
+                                   name=f"up_{index}")(x)
+        x = layers.ReLU(dtype=dtype)(layers.BatchNormalization(synchronized=True, dtype=dtype, name=f"up_{index}_norm")(x))
+    x = layers.Conv2DTranspose(3, 5, strides=2, padding="same", dtype=dtype, name="to_pixels")(x)
+    return keras.Model(inputs, layers.Activation("tanh", dtype="float32", name="image")(x), name=name)
+
+
+def build_dcgan_discriminator(image_size=64, widths=(32, 64, 128, 256), caption_dim=None, caption_units=64,
+                              dtype=None, name="discriminator"):
+    """Images `(B, S, S, 3)` [and caption `(B, caption_dim)`] -> logits `(B, 1)`.
+
+    Strided 5x5 convolutions with leaky ReLU (batch norm after the first); the caption
+    enters once the image is encoded, beside the flattened features at the dense layer
+    (seed 000's suggestion).
+    """
+    image = keras.Input((image_size, image_size, 3), name="image")
+    inputs, x = [image], image
+    for index, width in enumerate(widths):
+        x = layers.Conv2D(width, 5, strides=2, padding="same", use_bias=index == 0, dtype=dtype, name=f"conv_{index}")(x)
+        if index:
+            x = layers.BatchNormalization(synchronized=True, dtype=dtype, name=f"conv_{index}_norm")(x)
+        x = layers.LeakyReLU(0.2, dtype=dtype)(x)
+    x = layers.Flatten(dtype=dtype)(x)
+    if caption_dim:
+        caption = keras.Input((caption_dim,), name="caption_vector")
+        inputs.append(caption)
+        projected = layers.Dense(caption_units, dtype=dtype, name="caption_projection")(caption)
+        x = layers.Concatenate(dtype=dtype)([x, layers.LeakyReLU(0.2, dtype=dtype)(projected)])
+    return keras.Model(inputs, layers.Dense(1, dtype="float32", name="logit")(x), name=name)
+
+
+@keras.saving.register_keras_serializable(package="kinpaint")
+class DCGAN(CaptionConditioned, keras.Model):
+    """A GAN over whole images, optionally conditioned on captions, for semantic inpainting.
+
+    Args:
+        image_size: side S of the square images.
+        noise_dim: size of the noise z ~ N(0, I).
+        generator_widths: widths of the generator from its smallest map up (S / 2^n with n of them).
+        discriminator_widths: widths of the discriminator's strided convolutions.
+        caption_encoder, caption_dim: as for `ContextEncoder`.
+        condition: `"both"` (generator and discriminator see the caption), `"generator"`
+            (the discriminator judges images alone) or `"none"`.
+        caption_units: size of each network's caption projection.
+        precision: `"auto"`, `"float32"` or `"mixed_bfloat16"`.
+
+    Call: `{"noise": (B, noise_dim), ["caption"]}` -> images `(B, S, S, 3)`.
+    Batches for `fit` are `{"image", ["caption"]}` (a `"mask"` is ignored).
+    """
+
+    def __init__(self, image_size=64, noise_dim=100, generator_widths=(256, 128, 64, 32),
+                 discriminator_widths=(32, 64, 128, 256), caption_encoder=None, caption_dim=None, condition="both",
+                 caption_units=64, caption_dropout=0.0, precision="auto", **kwargs):
+        super().__init__(**kwargs)
+        if condition not in CONDITIONS:
+            raise ValueError(f"condition must be one of {CONDITIONS}, got {condition!r}")
+        self.image_size, self.noise_dim = int(image_size), int(noise_dim)
+        self.generator_widths = tuple(int(width) for width in generator_widths)
+        self.discriminator_widths = tuple(int(width) for width in discriminator_widths)
+        if self.image_size % 2 ** len(self.generator_widths):
+            raise ValueError(f"image_size {self.image_size} is not divisible by 2^{len(self.generator_widths)} "
+                             "(one doubling per generator width)")
+        if condition == "none":
+            caption_encoder, caption_dim = None, None
+        self._init_captions(caption_encoder, caption_dim, caption_dropout)
+        self.condition = condition if self.conditioned else "none"
+        self.caption_units = int(caption_units)
+        self.precision = precision
+        policy = resolve_precision(precision)
+        self.generator = build_dcgan_generator(self.image_size, self.noise_dim, self.generator_widths,
+                                               self.caption_dim, self.caption_units, policy)
+        self.discriminator = build_dcgan_discriminator(self.image_size, self.discriminator_widths,
+                                                       self.caption_dim if self.condition == "both" else None,
+                                                       self.caption_units, policy)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "real_score", "fake_score")}
+        self.built = True
+
+    def _dropout_step(self):
+        return self.g_optimizer.iterations + self.d_optimizer.iterations
+
+    def _judge(self, images, vectors, training):
+        inputs = [images, vectors] if self.condition == "both" else [images]
+        return self.discriminator(inputs, training=training)
+
+    def generate(self, noise, vectors=None, training=False):
+        """Images `(B, S, S, 3)` from noise `(B, noise_dim)` and caption vectors (zeros if None)."""
+        vectors = vectors if vectors is not None or not self.conditioned else ops.zeros((ops.shape(noise)[0], self.caption_dim))
+        return self.generator(self._with_caption(noise, vectors), training=training)
+
+    def call(self, inputs, training=False):
+        noise = ops.cast(inputs["noise"], "float32")
+        vectors = self.caption_vectors(inputs.get("caption"), ops.shape(noise)[0], training)
+        return self.generate(noise, vectors, training)
+
+    # Training.
+
+    def compile(self, d_optimizer=None, g_optimizer=None, d_steps=1, g_steps=1, **kwargs):
+        """Adam (2e-4, beta_1 0.5, clipnorm 1) for both unless given.
+
+        The schedule: `d_steps` batches train the discriminator, then `g_steps` batches the
+        generator (seeds 000/001 used 30/10 and 15/10). With 1/1, every batch trains both.
+        """
+        if int(d_steps) < 1 or int(g_steps) < 1:
+            raise ValueError(f"d_steps and g_steps must be at least 1, got {d_steps} and {g_steps}")
+        super().compile(optimizer=None, **kwargs)
+        self.d_optimizer = build_optimizer(d_optimizer or default_adam(), self.discriminator.trainable_variables)
+        self.g_optimizer = build_optimizer(g_optimizer or default_adam(), self.generator_variables)
+        self.d_steps, self.g_steps = int(d_steps), int(g_steps)
+
+    @property
+    def generator_variables(self):
+        return self.generator.trainable_variables + self.caption_variables
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def _noise(self, batch_size):
+        """Fresh N(0, I) noise per step and replica, reproducible from the optimizers' counters."""
+        replica = tf.distribute.get_replica_context()
+        replica_id = replica.replica_id_in_sync_group if replica is not None else 0
+        step = tf.cast(self.g_optimizer.iterations + self.d_optimizer.iterations, tf.int64)
+        seed = tf.stack([step, tf.cast(replica_id, tf.int64) + 1_000_003])
+        return tf.random.stateless_normal((batch_size, self.noise_dim), seed=seed)
+
+    def _discriminator_step(self, images, vectors):
+        noise = self._noise(ops.shape(images)[0])
+        fakes = self.generate(noise, vectors, training=True)
+        with tf.GradientTape() as tape:
+            real = self._judge(images, vectors, training=True)
+            fake = self._judge(fakes, vectors, training=True)
+            loss, logged = replica_mean(binary_cross_entropy(real, 1.0) + binary_cross_entropy(fake, 0.0))
+        with tf.control_dependencies([check_finite("discriminator loss", logged)]):
+            variables = self.discriminator.trainable_variables
+            self.d_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.trackers["d_loss"].update_state(logged)
+        self.trackers["real_score"].update_state(ops.mean(ops.sigmoid(real)))
+        self.trackers["fake_score"].update_state(ops.mean(ops.sigmoid(fake)))
+
+    def _generator_step(self, images, captions):
+        with tf.GradientTape() as tape:
+            vectors = self.caption_vectors(captions, ops.shape(images)[0], training=True)
+            judged = None if vectors is None else ops.stop_gradient(vectors)
+            fake = self._judge(self.generate(self._noise(ops.shape(images)[0]), vectors, training=True), judged, True)
+            loss, logged = replica_mean(binary_cross_entropy(fake, 1.0))
+        with tf.control_dependencies([check_finite("generator loss", logged)]):
+            variables = self.generator_variables
+            self.g_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.trackers["g_loss"].update_state(logged)
+
+    def train_step(self, data):
+        images, _, captions = self._unpack(data)
+        if self.d_steps == 1 and self.g_steps == 1:
+            vectors = self.caption_vectors(captions, ops.shape(images)[0], training=False)
+            self._discriminator_step(images, None if vectors is None else ops.stop_gradient(vectors))
+            self._generator_step(images, captions)
+        else:
+            batches = self.d_optimizer.iterations + self.g_optimizer.iterations
+            on_discriminator = batches % (self.d_steps + self.g_steps) < self.d_steps
+
+            def discriminator_branch():
+                vectors = self.caption_vectors(captions, ops.shape(images)[0], training=False)
+                self._discriminator_step(images, None if vectors is None else ops.stop_gradient(vectors))
+                return tf.constant(0)
+
+            def generator_branch():
+                self._generator_step(images, captions)
+                return tf.constant(0)
+
+            tf.cond(on_discriminator, discriminator_branch, generator_branch)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def test_step(self, data):
+        images, _, captions = self._unpack(data)
+        vectors = self.caption_vectors(captions, ops.shape(images)[0], training=False)
+        fakes = self.generate(self._noise(ops.shape(images)[0]), vectors)
+        real, fake = self._judge(images, vectors, False), self._judge(fakes, vectors, False)
+        self.trackers["d_loss"].update_state(ops.mean(binary_cross_entropy(real, 1.0) + binary_cross_entropy(fake, 0.0)))
+        self.trackers["g_loss"].update_state(ops.mean(binary_cross_entropy(fake, 1.0)))
+        self.trackers["real_score"].update_state(ops.mean(ops.sigmoid(real)))
+        self.trackers["fake_score"].update_state(ops.mean(ops.sigmoid(fake)))
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    # Inpainting.
+
+    def semantic_inpainter(self, **options):
+        """A `SemanticInpainter` over this GAN's networks and caption encoder."""
+        from kinpaint.models.semantic import SemanticInpainter
+
+        return SemanticInpainter(self.generator, self.discriminator, caption_encoder=self.caption_encoder, **options)
+
+    def samples(self, noise):
+        """`inpaint`-shaped sampling for `ImageGrid`: an object whose fills are `G(noise, caption)`."""
+        return _Samples(self, noise)
+
+    # Saving.
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "image_size": self.image_size,
+            "noise_dim": self.noise_dim,
+            "generator_widths": list(self.generator_widths),
+            "discriminator_widths": list(self.discriminator_widths),
+            **self._caption_config(),
+            "condition": self.condition,
+            "caption_units": self.caption_units,
+            "precision": self.precision,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**cls._caption_from_config(config))
+
+    def get_compile_config(self):
+        if not getattr(self, "g_optimizer", None):
+            return {}
+        return {
+            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
+            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+            "d_steps": self.d_steps,
+            "g_steps": self.g_steps,
+        }
+
+    def compile_from_config(self, config):
+        if not config:
+            return
+        config = dict(config)
+        for key in ("d_optimizer", "g_optimizer"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        self.compile(**config)
+
+
+class _Samples:
+    """Fills every image's whole frame with `G(noise[i], caption[i])` (the masks are ignored)."""
+
+    def __init__(self, gan, noise):
+        self.gan, self.noise = gan, ops.convert_to_tensor(noise, "float32")
+
+    def inpaint(self, images, masks, captions=None):
+        inputs = {"noise": self.noise[: len(images)]}
+        if captions is not None and self.gan.conditioned:
+            captions = as_numpy(captions)
+            inputs["caption"] = tf.constant(captions.tolist()) if self.gan.caption_encoder is not None else captions
+        return ops.convert_to_numpy(self.gan(inputs, training=False))
