@@ -105,7 +105,7 @@ class ContextEncoder(CaptionConditioned, keras.Model):
         self.generator = build_context_generator(self.image_size, self.widths, self.caption_dim,
                                                  self.caption_units, self.caption_in_decoder, policy)
         self.discriminator = build_context_discriminator(self.image_size, self.widths, self.caption_dim,
-                                                         self.caption_units, self.caption_in_decoder, policy)
+                                                         self.caption_units, policy)
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in ("g_loss", "d_loss", "reconstruction_loss", "hole_psnr")}
         self._inpaint_function = None

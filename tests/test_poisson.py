@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+
+from kinpaint.poisson import poisson_blend
+
+SIZE = 16
+
+
+def ramp(size=SIZE):
+    rows, cols = np.mgrid[0:size, 0:size].astype(np.float32)
+    return ((0.03 * cols - 0.02 * rows + 0.1)[None, :, :, None] * np.array([1.0, 0.5, -1.0], np.float32))
+
+
+def test_constant_gradient_fill_reproduces_the_image_exactly():
+    image = ramp()
+    masks = np.ones((1, SIZE, SIZE, 1), np.float32)
+    masks[:, 4:12, 3:10] = 0
+    # Same gradients as the image, offset by a constant: the blend must remove the offset.
+    blended = poisson_blend(image, masks, image + 0.5)
+    np.testing.assert_allclose(blended, image, atol=1e-5)
+
+
+def test_free_form_holes_and_holes_touching_the_edge():
+    image = np.repeat(ramp(), 2, axis=0)
+    masks = (np.random.default_rng(0).uniform(size=(2, SIZE, SIZE, 1)) > 0.4).astype(np.float32)
+    masks[1, :, :5] = 0  # a hole reaching the image's left edge (Neumann border)
+    blended = poisson_blend(image, masks, image - 0.3)
+    np.testing.assert_allclose(blended, image, atol=1e-4)
+
+
+def test_known_pixels_are_untouched_and_a_flat_fill_becomes_harmonic():
+    rng = np.random.default_rng(1)
+    image = rng.uniform(-1, 1, (1, SIZE, SIZE, 3)).astype(np.float32)
+    masks = np.ones((1, SIZE, SIZE, 1), np.float32)
+    masks[:, 5:11, 5:11] = 0
+    blended = poisson_blend(image, masks, np.zeros_like(image))
+    known = masks[..., 0] == 1
+    np.testing.assert_array_equal(blended[known], image[known])
+    # A flat fill has no gradients: each hole pixel is the mean of its 4 neighbours.
+    interior = blended[0, 5:11, 5:11]
+    neighbours = (blended[0, 4:10, 5:11] + blended[0, 6:12, 5:11] + blended[0, 5:11, 4:10] + blended[0, 5:11, 6:12]) / 4
+    np.testing.assert_allclose(interior, neighbours, atol=1e-4)
+
+
+def test_an_image_without_known_pixels_keeps_the_fill_and_sizes_are_checked():
+    fill = ramp() + 0.2
+    np.testing.assert_allclose(poisson_blend(ramp(), np.zeros((1, SIZE, SIZE, 1)), fill), fill)
+    with pytest.raises(ValueError, match="one size"):
+        poisson_blend(ramp(), np.ones((1, SIZE, SIZE, 1)), ramp(8))
