@@ -153,7 +153,7 @@ def test_precision_auto_picks_a_known_policy():
 @pytest.mark.parametrize("adversarial_weight", ["0.001", "0"])
 def test_two_replicas_take_the_same_step_as_one(adversarial_weight):
     script = os.path.join(os.path.dirname(__file__), "scripts", "mirrored_step.py")
-    result = subprocess.run([sys.executable, script, adversarial_weight], capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable, script, "context", adversarial_weight], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     moved, gap = (float(value) for value in result.stdout.split()[1::2])
     assert moved > 1e-3  # the step did something

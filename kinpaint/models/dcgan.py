@@ -132,7 +132,8 @@ class DCGAN(CaptionConditioned, keras.Model):
         """Adam (2e-4, beta_1 0.5, clipnorm 1) for both unless given.
 
         The schedule: `d_steps` batches train the discriminator, then `g_steps` batches the
-        generator (seeds 000/001 used 30/10 and 15/10). With 1/1, every batch trains both.
+        generator (seeds 000/001 used 30/10 and 15/10). With 1/1, every batch trains both;
+        only 1/1 runs on several replicas (`tf.distribute`).
         """
         if int(d_steps) < 1 or int(g_steps) < 1:
             raise ValueError(f"d_steps and g_steps must be at least 1, got {d_steps} and {g_steps}")
@@ -150,12 +151,14 @@ class DCGAN(CaptionConditioned, keras.Model):
         return list(self.trackers.values())
 
     def _noise(self, batch_size):
-        """Fresh N(0, I) noise per step and replica, reproducible from the optimizers' counters."""
+        """N(0, I) noise, fresh each step, drawn for the global batch and sliced per replica,
+        so N replicas see the noise one replica would on the same global batch."""
         replica = tf.distribute.get_replica_context()
         replica_id = replica.replica_id_in_sync_group if replica is not None else 0
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
         step = tf.cast(self.g_optimizer.iterations + self.d_optimizer.iterations, tf.int64)
-        seed = tf.stack([step, tf.cast(replica_id, tf.int64) + 1_000_003])
-        return tf.random.stateless_normal((batch_size, self.noise_dim), seed=seed)
+        noise = tf.random.stateless_normal((batch_size * replicas, self.noise_dim), seed=tf.stack([step, 1_000_003]))
+        return noise[replica_id * batch_size : (replica_id + 1) * batch_size]
 
     def _discriminator_step(self, images, vectors):
         noise = self._noise(ops.shape(images)[0])
@@ -189,6 +192,11 @@ class DCGAN(CaptionConditioned, keras.Model):
             self._discriminator_step(images, None if vectors is None else ops.stop_gradient(vectors))
             self._generator_step(images, captions)
         else:
+            if tf.distribute.get_strategy().num_replicas_in_sync > 1:
+                raise NotImplementedError(
+                    f"the {self.d_steps}/{self.g_steps} discriminator/generator schedule branches on the step count, "
+                    "and tf.distribute cannot synchronise replicas inside such a branch; train on several replicas "
+                    "with compile(d_steps=1, g_steps=1)")
             batches = self.d_optimizer.iterations + self.g_optimizer.iterations
             on_discriminator = batches % (self.d_steps + self.g_steps) < self.d_steps
 
