@@ -11,7 +11,7 @@ from kinpaint.evaluation import evaluate_inpainter, format_table
 from kinpaint.inpainting import MeanColourFill
 
 MODEL_FILE, HISTORY_FILE, CURVES_FILE, TABLE_FILE = "context_encoder.keras", "history.csv", "loss.png", "evaluation.md"
-PIXEL_MODEL_FILE = "pixel_inpainter.keras"
+PIXEL_MODEL_FILE, GAN_MODEL_FILE = "pixel_inpainter.keras", "dcgan.keras"
 
 
 def split_or_whole(store, split):
@@ -88,6 +88,34 @@ def train_pixel_inpainter(data, out, captions="chars", epochs=10, batch_size=32,
                      resume, force, seed, verbose, grid=lambda model: dict(samples=3, inpainter=model.sampler(1.0)))
 
 
+def train_dcgan(data, out, captions="words", epochs=10, batch_size=64, noise_dim=100, condition="both",
+                d_steps=1, g_steps=1, precision="auto", learning_rate=2e-4, steps_per_epoch=None, resume=False,
+                force=False, seed=0, verbose="auto", masks="centre"):
+    """Train a `DCGAN` on a store's whole images, writing into `out` (see `train_run`).
+
+    The image grids show `G(z, caption)` for a fixed noise batch beside the real images.
+    Returns `(model, history dict)`.
+    """
+    import numpy as np
+
+    from kinpaint.models import DCGAN
+    from kinpaint.models.training import default_adam
+
+    def build(store, encoder, caption_dim):
+        model = DCGAN(image_size=store.image_size, noise_dim=noise_dim, caption_encoder=encoder,
+                      caption_dim=caption_dim, condition=condition if encoder or caption_dim else "none",
+                      precision=precision)
+        model.compile(default_adam(learning_rate), default_adam(learning_rate), d_steps=d_steps, g_steps=g_steps)
+        return model
+
+    def grid(model):
+        noise = np.random.default_rng(seed).standard_normal((8, model.noise_dim)).astype(np.float32)
+        return dict(inpainter=model.samples(noise), prefix="samples")
+
+    return train_run(GAN_MODEL_FILE, build, data, out, captions, epochs, batch_size, masks, steps_per_epoch,
+                     resume, force, seed, verbose, grid=grid)
+
+
 def train_run(model_file, build, data, out, captions, epochs, batch_size, masks="centre", steps_per_epoch=None,
               resume=False, force=False, seed=0, verbose="auto", grid=None):
     """Fit the model `build(store, caption_encoder, caption_dim)` returns, writing into `out`:
@@ -143,23 +171,27 @@ def train_run(model_file, build, data, out, captions, epochs, batch_size, masks=
     return model, history
 
 
-MODEL_NAMES = {"ContextEncoder": "context encoder", "GatedPixelInpainter": "pixel inpainter (mean fill)"}
+MODEL_NAMES = {"ContextEncoder": "context encoder", "GatedPixelInpainter": "pixel inpainter (mean fill)",
+               "DCGAN": "semantic inpainting"}
 
 
-def evaluate_model(model, data, split="test", batch_size=64, captions="words", masks="centre", max_batches=None):
+def evaluate_model(model, data, split="test", batch_size=64, captions="words", masks="centre", max_batches=None,
+                   inpainter=None):
     """Rows of hole metrics: the model with captions, without, and the mean-colour fill.
 
-    A likelihood model's rows also hold its `bits_per_dim` on the hidden values.
+    `inpainter` fills the holes when the model does not itself (a DCGAN's
+    `semantic_inpainter()`). A likelihood model's rows also hold its `bits_per_dim`.
     """
     store = Store(data)
     embeddings = _embeddings_of(model, store, captions)
     name = MODEL_NAMES.get(type(model).__name__, type(model).__name__)
+    inpainter = inpainter or model
     settings = [(f"{name}, captions", True), (f"{name}, no captions", False)] if model.conditioned else [(name, False)]
     rows = {}
     for row, use_captions in settings:
         policy = caption_policy(model) if use_captions else "none"
         test = make_dataset(store, split, batch_size, policy, embeddings, masks=masks, shuffle=False)
-        rows[row] = evaluate_inpainter(model, test, use_captions, max_batches)
+        rows[row] = evaluate_inpainter(inpainter, test, use_captions, max_batches)
         if hasattr(model, "nll"):
             logs = model.evaluate(test if max_batches is None else test.take(max_batches), verbose=0, return_dict=True)
             rows[row]["bits_per_dim"] = logs["bits_per_dim"]

@@ -143,3 +143,31 @@ def test_train_pixel_writes_a_run_with_bits_per_dim(shapes_store, tmp_path):
     assert main(arguments) == 2  # an existing run is not replaced silently
     assert main([*arguments, "--resume"]) == 0
     assert epochs_logged(out) == [0, 1]
+
+
+def test_train_dcgan_then_semantic_inpaint_a_picture(shapes_store, tmp_path, capsys):
+    out = tmp_path / "gan"
+    assert main(["train", "dcgan", "--data", shapes_store, "--out", str(out), "--epochs", "1", "--batch-size", "8",
+                 "--noise-dim", "8", "--precision", "float32", "--steps-per-epoch", "2", "--d-steps", "2",
+                 "--eval-images", "4", "--restarts", "2", "--search-steps", "3"]) == 0
+    for name in ("dcgan.keras", "history.csv", "loss.png", "grids/samples_epoch_0001.png"):
+        assert (out / name).exists(), name
+    assert "semantic inpainting, captions" in (out / "evaluation.md").read_text()
+    picture = tmp_path / "in.png"
+    pixels = np.random.default_rng(0).integers(0, 255, (80, 96, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(picture)
+    filled = tmp_path / "out.png"
+    assert main(["inpaint", "--model", str(out / "dcgan.keras"), "--image", str(picture), "--centre",
+                 "--caption", "a red circle", "--restarts", "2", "--steps", "3", "--out", str(filled)]) == 0
+    result = np.asarray(Image.open(filled))
+    hole = np.zeros((80, 96), bool)
+    hole[20:60, 24:72] = True
+    np.testing.assert_array_equal(result[~hole], pixels[~hole])
+
+
+def test_semantic_method_needs_a_dcgan(trained_model, tmp_path, capsys):
+    picture = tmp_path / "in.png"
+    Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(picture)
+    assert main(["inpaint", "--model", trained_model, "--image", str(picture), "--centre", "--method", "semantic",
+                 "--out", str(tmp_path / "out.png")]) == 2
+    assert "searches a DCGAN's latent space" in capsys.readouterr().err

@@ -14,6 +14,15 @@ def add_parser(commands):
     where.add_argument("--mask", help="a picture of the same size, white (or non-zero) where to fill")
     where.add_argument("--centre", action="store_true", help="fill the centre square of half the side")
     parser.add_argument("--caption", help="what the hidden part shows")
+    parser.add_argument("--method", choices=("auto", "semantic"), default="auto",
+                        help="'semantic': latent search in a DCGAN (Yeh et al.); 'auto' (default): the "
+                        "model's own fill, semantic for a DCGAN")
+    parser.add_argument("--restarts", type=int, default=8, help="semantic: z's tried")
+    parser.add_argument("--steps", type=int, default=500, help="semantic: step budget of the search")
+    parser.add_argument("--no-blend", action="store_true", help="semantic: paste G(z) without Poisson blending")
+    parser.add_argument("--fill", choices=("mean", "mode", "sample"), default="mean",
+                        help="pixel model: expected value (default), most likely value, or a sample")
+    parser.add_argument("--temperature", type=float, default=1.0, help="pixel model: sampling temperature")
     parser.add_argument("--out", required=True, help="the PNG to write")
     parser.add_argument("--force", action="store_true", help="replace an existing --out")
     parser.set_defaults(run=run)
@@ -36,6 +45,21 @@ def read_hole(args, shape):
     return hole
 
 
+def choose_inpainter(model, args):
+    """What fills the hole: the model's own `inpaint`, a semantic search, or a pixel model's sampler."""
+    from kinpaint.inpainting import check_inpainter
+    from kinpaint.models import DCGAN, GatedPixelInpainter
+
+    if isinstance(model, DCGAN):
+        return model.semantic_inpainter(restarts=args.restarts, steps=args.steps, blend=not args.no_blend)
+    if args.method == "semantic":
+        raise ValueError(f"--method semantic searches a DCGAN's latent space; {args.model} holds a "
+                         f"{type(model).__name__}")
+    if isinstance(model, GatedPixelInpainter):
+        return model.sampler(args.temperature, fill=args.fill)
+    return check_inpainter(model)
+
+
 def run(args):
     import os
 
@@ -43,7 +67,7 @@ def run(args):
 
     from kinpaint.files import check_can_write
     from kinpaint.images import load_image, save_png
-    from kinpaint.inpainting import check_inpainter, inpaint_full_resolution
+    from kinpaint.inpainting import inpaint_full_resolution
 
     if not os.path.exists(args.model):
         raise FileNotFoundError(f"model file not found: {args.model}")
@@ -54,11 +78,12 @@ def run(args):
     if conversions:
         print(f"{args.image}: {', '.join(conversions)}")
     hole = read_hole(args, pixels.shape[:2])
-    model = check_inpainter(keras.models.load_model(args.model))
+    model = keras.models.load_model(args.model)
+    inpainter = choose_inpainter(model, args)
     if args.caption is not None and not args.caption.strip():
         raise ValueError("--caption is empty; leave it out to fill without a caption")
     if args.caption is not None and not getattr(model, "conditioned", False):
         print("note: this model does not read captions; --caption is ignored")
-    filled = inpaint_full_resolution(model, pixels, hole, model.image_size, args.caption)
+    filled = inpaint_full_resolution(inpainter, pixels, hole, model.image_size, args.caption)
     save_png(args.out, filled)
     print(f"wrote {args.out}")

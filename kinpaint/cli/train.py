@@ -22,8 +22,21 @@ def add_parser(commands):
     pixel.add_argument("--no-caption-map", action="store_true", help="no outer-product caption map in the last layers")
     pixel.set_defaults(run=run_pixel)
 
+    gan = _add_model(models, "dcgan", "DCGAN over whole images, optionally caption-conditioned, for semantic "
+                     "inpainting (seeds 000-002)", "dcgan.keras", captions="words", batch_size=64,
+                     learning_rate=2e-4)
+    gan.add_argument("--noise-dim", type=int, default=100)
+    gan.add_argument("--condition", choices=("both", "generator"), default="both",
+                     help="which networks see the caption (with --captions other than none)")
+    gan.add_argument("--d-steps", type=int, default=1, help="discriminator batches per round (seeds: 30, 15)")
+    gan.add_argument("--g-steps", type=int, default=1, help="generator batches per round (seeds: 10)")
+    gan.add_argument("--eval-images", type=int, default=64, help="test images filled by semantic inpainting")
+    gan.add_argument("--restarts", type=int, default=4, help="semantic inpainting: z's per image")
+    gan.add_argument("--search-steps", type=int, default=200, help="semantic inpainting: step budget")
+    gan.set_defaults(run=run_dcgan)
 
-def _add_model(models, name, help, model_file, captions, batch_size):
+
+def _add_model(models, name, help, model_file, captions, batch_size, learning_rate=1e-3):
     parser = models.add_parser(name, help=help, description=f"Writes RUN/{model_file} every epoch, history.csv, "
                                "loss.png and image grids, then an evaluation table on the test split.")
     parser.add_argument("--data", required=True, help="a store written by `kinpaint prepare`")
@@ -31,7 +44,7 @@ def _add_model(models, name, help, model_file, captions, batch_size):
     parser.add_argument("--captions", default=captions, help=f"{CAPTION_HELP}; default {captions!r}")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=batch_size)
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--learning-rate", type=float, default=learning_rate)
     parser.add_argument("--masks", default="centre", choices=("centre", "rectangle", "strokes"))
     parser.add_argument("--precision", default="auto",
                         help="'auto' (bfloat16 where the hardware has it), 'float32' or 'mixed_bfloat16'")
@@ -73,13 +86,24 @@ def run_pixel(args):
     _evaluate(model, args, "Gated pixel inpainter")
 
 
-def _evaluate(model, args, title):
+def run_dcgan(args):
+    from kinpaint.recipes import train_dcgan
+
+    model, _ = train_dcgan(args.data, args.out, noise_dim=args.noise_dim, condition=args.condition,
+                           d_steps=args.d_steps, g_steps=args.g_steps, **_common(args))
+    inpainter = model.semantic_inpainter(restarts=args.restarts, steps=args.search_steps)
+    _evaluate(model, args, f"Semantic inpainting ({args.eval_images} test images)", inpainter=inpainter,
+              batch_size=args.eval_images, max_batches=1)
+
+
+def _evaluate(model, args, title, inpainter=None, batch_size=None, max_batches=None):
     import os
 
     from kinpaint.data import Store
     from kinpaint.recipes import TABLE_FILE, evaluate_model, split_or_whole, write_table
 
     split = split_or_whole(Store(args.data), "test")
-    rows = evaluate_model(model, args.data, split, args.batch_size, args.captions, args.masks)
+    rows = evaluate_model(model, args.data, split, batch_size or args.batch_size, args.captions, args.masks,
+                          max_batches, inpainter)
     print(write_table(rows, os.path.join(args.out, TABLE_FILE), f"{title} on {args.data} ({split or 'all'})"))
     print(f"run written to {args.out}")
