@@ -89,7 +89,8 @@ class SemanticInpainter:
         logits = tf.reshape(tf.cast(self._with_caption(self.discriminator, generated, vectors), tf.float32), (-1,))
         return contextual, -tf.nn.softplus(logits)  # log(1 - sigmoid(logits))
 
-    def _total_and_gradient(self, z, images, weights, vectors):
+    def total_and_gradient(self, z, images, weights, vectors):
+        """`(total, contextual, perceptual, gradient of total with respect to z)`, one row per z."""
         with tf.GradientTape() as tape:
             tape.watch(z)
             contextual, perceptual = self.losses(z, images, weights, vectors)
@@ -105,7 +106,7 @@ class SemanticInpainter:
             return tf.logical_and(step < self.steps, tf.reduce_any(active))
 
         def iterate(step, z, first, second, active):
-            _, _, _, gradient = self._total_and_gradient(z, images, weights, vectors)
+            _, _, _, gradient = self.total_and_gradient(z, images, weights, vectors)
             active = tf.logical_and(active, tf.reduce_sum(tf.abs(gradient), axis=1, keepdims=True) >= self.tolerance)
             moved, new_first, new_second = adam_update(z, gradient, first, second, tf.cast(step + 1, tf.float32),
                                                        self.learning_rate)
@@ -113,7 +114,7 @@ class SemanticInpainter:
                     tf.where(active, new_second, second), active)
 
         steps, z, _, _, _ = tf.while_loop(not_done, iterate, (tf.constant(0), z, first, second, active))
-        total, contextual, perceptual, _ = self._total_and_gradient(z, images, weights, vectors)
+        total, contextual, perceptual, _ = self.total_and_gradient(z, images, weights, vectors)
         return z, total, contextual, perceptual, steps
 
     # The public call.
