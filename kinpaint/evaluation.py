@@ -44,10 +44,12 @@ def evaluate_inpainter(inpainter, dataset, use_captions=True, max_batches=None):
 def format_table(rows, columns=("hole_psnr", "hole_ssim", "hole_l1", "image_psnr")):
     """A plain-text table of `{method name: evaluate_inpainter results}`."""
     width = max([len("method")] + [len(name) for name in rows])
-    lines = ["method".ljust(width) + "".join(f"{column:>12}" for column in columns)]
+    cell = {column: max(12, len(column) + 2) for column in columns}
+    lines = ["method".ljust(width) + "".join(f"{column:>{cell[column]}}" for column in columns)]
     for name, results in rows.items():
         cells = "".join(
-            f"{results[column]:>12.4f}" if isinstance(results.get(column), (float, np.floating)) else f"{'-':>12}"
+            f"{results[column]:>{cell[column]}.4f}" if isinstance(results.get(column), (float, np.floating))
+            else f"{'-':>{cell[column]}}"
             for column in columns
         )
         lines.append(name.ljust(width) + cells)

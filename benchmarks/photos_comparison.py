@@ -1,0 +1,74 @@
+"""Every kinpaint model against the classical fills on the built-in `photos` test split.
+
+    python benchmarks/photos_comparison.py [--epochs 15] [--pixel-epochs 2] [--gan-epochs 10] [--test-images 128]
+
+Trains, on the packaged photographs' training crops and without captions (photos have
+none), the context encoder (the documented recipe), the gated pixel inpainter (8 blocks)
+and a DCGAN, then fills the centre holes of the first `--test-images` test crops with:
+each model, semantic inpainting with and without Poisson blending, the mean colour, OpenCV's
+Telea and Navier-Stokes inpainting and scikit-image's biharmonic inpainting, all measured
+in the same run. Needs the `photos` and `bench` extras.
+"""
+
+import argparse
+import os
+import tempfile
+import time
+
+from classical import METHODS, ClassicalFill
+from kinpaint.data import Store, make_dataset, open_reader, write_store
+from kinpaint.evaluation import evaluate_inpainter, format_table
+from kinpaint.inpainting import MeanColourFill
+from kinpaint.recipes import train_context_encoder, train_dcgan, train_pixel_inpainter
+
+
+def timed(function, *args, **kwargs):
+    start = time.perf_counter()
+    model, _ = function(*args, **kwargs)
+    return model, (time.perf_counter() - start) / 60
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--epochs", type=int, default=15, help="context encoder")
+    parser.add_argument("--pixel-epochs", type=int, default=2)
+    parser.add_argument("--gan-epochs", type=int, default=10)
+    parser.add_argument("--restarts", type=int, default=4)
+    parser.add_argument("--search-steps", type=int, default=150)
+    parser.add_argument("--test-images", type=int, default=128)
+    parser.add_argument("--steps-per-epoch", type=int, default=None, help="for a quick smoke run")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        store = os.path.join(folder, "photos.h5")
+        write_store(store, open_reader("photos"), force=True, progress=False, source="photos")
+        common = dict(captions="none", seed=args.seed, verbose=2, steps_per_epoch=args.steps_per_epoch)
+        context, context_minutes = timed(train_context_encoder, store, os.path.join(folder, "context"),
+                                         epochs=args.epochs, **common)
+        pixel, pixel_minutes = timed(train_pixel_inpainter, store, os.path.join(folder, "pixel"),
+                                     epochs=args.pixel_epochs, blocks=8, **common)
+        gan, gan_minutes = timed(train_dcgan, store, os.path.join(folder, "gan"), epochs=args.gan_epochs, **common)
+        test = make_dataset(Store(store), "test", args.test_images, "none", shuffle=False).take(1)
+        search = dict(restarts=args.restarts, steps=args.search_steps)
+        fills = {
+            f"context encoder ({args.epochs} epochs, {context_minutes:.1f} min)": context,
+            f"pixel inpainter, mean fill ({args.pixel_epochs} epochs, {pixel_minutes:.1f} min)": pixel,
+            f"semantic, Poisson blend (DCGAN {args.gan_epochs} epochs, {gan_minutes:.1f} min)":
+                gan.semantic_inpainter(blend=True, **search),
+            "semantic, no blend (same DCGAN)": gan.semantic_inpainter(blend=False, **search),
+            "mean colour fill": MeanColourFill(),
+            **{f"{method} (classical)": ClassicalFill(method) for method in METHODS},
+        }
+        rows = {}
+        for name, inpainter in fills.items():
+            start = time.perf_counter()
+            rows[name] = evaluate_inpainter(inpainter, test, False)
+            print(f"{name}: filled in {time.perf_counter() - start:.1f} s", flush=True)
+        rows[next(iter(k for k in rows if k.startswith("pixel")))]["bits_per_dim"] = pixel.evaluate(
+            test, verbose=0, return_dict=True)["bits_per_dim"]
+    print(f"\nphotos test split, first {args.test_images} crops, centre 32x32 holes, no captions")
+    print(format_table(rows, ("hole_psnr", "hole_ssim", "hole_l1", "hole_l2", "image_psnr", "bits_per_dim")))
+
+
+if __name__ == "__main__":
+    main()
