@@ -22,6 +22,19 @@ from kinpaint.inpainting import MeanColourFill
 from kinpaint.recipes import train_context_encoder, train_dcgan, train_pixel_inpainter
 
 
+class SearchOnce:
+    """Semantic inpainting that shares one latent search between the blended and unblended fill."""
+
+    def __init__(self, inpainter, blend, shared):
+        self.inpainter, self.blend, self.shared = inpainter, blend, shared
+
+    def inpaint(self, images, masks, captions=None):
+        key = (id(images), len(images))
+        if self.shared.get("key") != key:
+            self.shared.update(key=key, found=self.inpainter.search(images, masks, captions))
+        return self.inpainter.compose(images, masks, self.shared["found"], blend=self.blend)
+
+
 def timed(function, *args, **kwargs):
     start = time.perf_counter()
     model, _ = function(*args, **kwargs)
@@ -49,13 +62,13 @@ def main(argv=None):
                                      epochs=args.pixel_epochs, blocks=8, **common)
         gan, gan_minutes = timed(train_dcgan, store, os.path.join(folder, "gan"), epochs=args.gan_epochs, **common)
         test = make_dataset(Store(store), "test", args.test_images, "none", shuffle=False).take(1)
-        search = dict(restarts=args.restarts, steps=args.search_steps)
+        semantic, shared = gan.semantic_inpainter(restarts=args.restarts, steps=args.search_steps), {}
         fills = {
             f"context encoder ({args.epochs} epochs, {context_minutes:.1f} min)": context,
             f"pixel inpainter, mean fill ({args.pixel_epochs} epochs, {pixel_minutes:.1f} min)": pixel,
             f"semantic, Poisson blend (DCGAN {args.gan_epochs} epochs, {gan_minutes:.1f} min)":
-                gan.semantic_inpainter(blend=True, **search),
-            "semantic, no blend (same DCGAN)": gan.semantic_inpainter(blend=False, **search),
+                SearchOnce(semantic, True, shared),
+            "semantic, no blend (same search)": SearchOnce(semantic, False, shared),
             "mean colour fill": MeanColourFill(),
             **{f"{method} (classical)": ClassicalFill(method) for method in METHODS},
         }

@@ -26,7 +26,9 @@ CAPTIONS = {"context-encoder": "words", "pixel": "chars"}
 
 def train(args, store, folder, captions):
     if args.model == "context-encoder":
-        return train_context_encoder(store, folder, captions=captions, epochs=args.epochs, seed=args.seed, verbose=2)
+        return train_context_encoder(store, folder, captions=captions, epochs=args.epochs, seed=args.seed, verbose=2,
+                                     adversarial_weight=args.adversarial_weight,
+                                     caption_in_decoder=args.caption_in_decoder)
     return train_pixel_inpainter(store, folder, captions=captions, epochs=args.epochs, blocks=args.blocks,
                                  seed=args.seed, verbose=2)
 
@@ -36,6 +38,8 @@ def main(argv=None):
     parser.add_argument("model", choices=tuple(CAPTIONS))
     parser.add_argument("--epochs", type=int, default=None, help="default 6 (context encoder), 3 (pixel)")
     parser.add_argument("--blocks", type=int, default=8, help="pixel model: gated residual blocks")
+    parser.add_argument("--adversarial-weight", type=float, default=0.001, help="context encoder")
+    parser.add_argument("--caption-in-decoder", action="store_true", help="context encoder: caption at every scale")
     parser.add_argument("--train-images", type=int, default=4000)
     parser.add_argument("--test-images", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
@@ -60,7 +64,10 @@ def main(argv=None):
     columns = ("hole_psnr", "hole_ssim", "hole_l1", "image_psnr")
     if args.model == "pixel":
         columns += ("bits_per_dim",)
-    print(f"\n{args.model}, {args.epochs} epochs of {args.train_images} images, test {args.test_images} images")
+    settings = (f"adversarial weight {args.adversarial_weight}, caption in decoder {args.caption_in_decoder}"
+                if args.model == "context-encoder" else f"{args.blocks} gated blocks")
+    print(f"\n{args.model} ({settings}), {args.epochs} epochs of {args.train_images} images, "
+          f"test {args.test_images} images")
     print(format_table(rows, columns))
     with_captions, without = trained[CAPTIONS[args.model]], trained["none"]
     print(f"\ncaptions minus no-caption model: {with_captions['hole_psnr'] - without['hole_psnr']:+.2f} dB hole PSNR")

@@ -72,3 +72,11 @@ def check_fit_step(layer, shapes):
     model.fit(random_data(shapes), np.ones((batch, 1), np.float32), epochs=1, verbose=0)
     for weight, old in zip(layer.trainable_weights, before):
         assert not np.array_equal(keras.ops.convert_to_numpy(weight), old), f"fit did not change {weight.path}"
+
+
+def check_resumes_like_the_original(model, reloaded, data):
+    """One more `fit` on `data` moves a reloaded model exactly as it moves the original."""
+    model.fit(data, verbose=0)
+    reloaded.fit(data, verbose=0)
+    for a, b in zip(model.weights, reloaded.weights):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-5, err_msg=a.path)

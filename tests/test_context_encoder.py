@@ -10,6 +10,7 @@ import tensorflow as tf
 
 from kinpaint.layers import MeanWordEmbedding
 from kinpaint.models import ContextEncoder, resolve_precision
+from layer_checks import check_resumes_like_the_original
 
 SIZE = 16
 CAPTIONS = ["a red square", "a blue disc", "a red disc", "a blue square"] * 2
@@ -137,10 +138,7 @@ def test_keras_file_round_trip_and_resume(tmp_path):
         np.testing.assert_array_equal(saved.numpy(), loaded.numpy())
     assert reloaded.reconstruction_weight == model.reconstruction_weight
     # Resuming from the file takes exactly the step the original model takes.
-    model.fit(data.take(1), verbose=0)
-    reloaded.fit(data.take(1), verbose=0)
-    for a, b in zip(model.weights, reloaded.weights):
-        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-5, err_msg=a.path)
+    check_resumes_like_the_original(model, reloaded, data.take(1))
 
 
 def test_precision_auto_picks_a_known_policy():
@@ -158,3 +156,11 @@ def test_two_replicas_take_the_same_step_as_one(adversarial_weight):
     moved, gap = (float(value) for value in result.stdout.split()[1::2])
     assert moved > 1e-3  # the step did something
     assert gap < 1e-4 * max(moved, 1.0) * 10, f"2 replicas differ from 1 by {gap}"
+
+
+def test_caption_in_decoder_tiles_the_caption_at_every_scale():
+    model = tiny_model(caption_in_decoder=True)
+    assert [layer.name for layer in model.generator.layers if layer.name.endswith("_caption")] == ["decode_0_caption"]
+    assert model(batch()).shape == (8, SIZE, SIZE, 3)
+    clone = ContextEncoder.from_config(as_json(model.get_config()))
+    assert clone.caption_in_decoder and len(clone.generator.weights) == len(model.generator.weights)

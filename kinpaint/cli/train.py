@@ -12,6 +12,8 @@ def add_parser(commands):
                          "(seed 003)", "context_encoder.keras", captions="words", batch_size=64)
     context.add_argument("--widths", default="32,64,128,256", help="encoder widths, one per halving")
     context.add_argument("--adversarial-weight", type=float, default=0.001)
+    context.add_argument("--caption-in-decoder", action="store_true",
+                         help="tile the caption in before every decoder convolution, not only at the bottleneck")
     context.set_defaults(run=run_context_encoder)
 
     pixel = _add_model(models, "pixel", "gated-residual likelihood inpainter, optionally caption-conditioned "
@@ -73,7 +75,8 @@ def run_context_encoder(args):
     from kinpaint.recipes import train_context_encoder
 
     model, _ = train_context_encoder(args.data, args.out, widths=parse_widths(args.widths),
-                                     adversarial_weight=args.adversarial_weight, **_common(args))
+                                     adversarial_weight=args.adversarial_weight,
+                                     caption_in_decoder=args.caption_in_decoder, **_common(args))
     _evaluate(model, args, "Context encoder")
 
 

@@ -8,8 +8,8 @@ from kinpaint.inpainting import composite
 from kinpaint.layers import ChannelWiseDense, TiledCaptionConcat
 from kinpaint.metrics import psnr
 from kinpaint.models.conditioning import CaptionConditioned
-from kinpaint.models.training import (binary_cross_entropy, build_optimizer, check_finite, default_adam,
-                                      hole_error, replica_mean, resolve_precision)
+from kinpaint.models.training import (binary_cross_entropy, build_optimizer, check_finite, compile_config,
+                                      compile_from, default_adam, hole_error, replica_mean, resolve_precision)
 
 
 def build_context_generator(image_size, widths, caption_dim=None, caption_units=64, caption_in_decoder=False,
@@ -213,20 +213,10 @@ class ContextEncoder(CaptionConditioned, keras.Model):
         return cls(**cls._caption_from_config(config))
 
     def get_compile_config(self):
-        if not getattr(self, "g_optimizer", None):
+        if not hasattr(self, "g_optimizer"):
             return {}
-        return {
-            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
-            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
-            "reconstruction_weight": self.reconstruction_weight,
-            "adversarial_weight": self.adversarial_weight,
-            "reconstruction": self.reconstruction,
-        }
+        return compile_config(self, ("g_optimizer", "d_optimizer"), reconstruction_weight=self.reconstruction_weight,
+                              adversarial_weight=self.adversarial_weight, reconstruction=self.reconstruction)
 
     def compile_from_config(self, config):
-        if not config:
-            return
-        config = dict(config)
-        for key in ("g_optimizer", "d_optimizer"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        self.compile(**config)
+        compile_from(self, config, ("g_optimizer", "d_optimizer"))

@@ -6,8 +6,8 @@ from keras import layers, ops
 
 from kinpaint.inpainting import as_numpy
 from kinpaint.models.conditioning import CaptionConditioned
-from kinpaint.models.training import (binary_cross_entropy, build_optimizer, check_finite, default_adam,
-                                      replica_mean, resolve_precision)
+from kinpaint.models.training import (binary_cross_entropy, build_optimizer, check_finite, compile_config,
+                                      compile_from, default_adam, replica_mean, resolve_precision)
 
 CONDITIONS = ("none", "generator", "both")
 
@@ -255,22 +255,12 @@ class DCGAN(CaptionConditioned, keras.Model):
         return cls(**cls._caption_from_config(config))
 
     def get_compile_config(self):
-        if not getattr(self, "g_optimizer", None):
+        if not hasattr(self, "g_optimizer"):
             return {}
-        return {
-            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
-            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
-            "d_steps": self.d_steps,
-            "g_steps": self.g_steps,
-        }
+        return compile_config(self, ("d_optimizer", "g_optimizer"), d_steps=self.d_steps, g_steps=self.g_steps)
 
     def compile_from_config(self, config):
-        if not config:
-            return
-        config = dict(config)
-        for key in ("d_optimizer", "g_optimizer"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        self.compile(**config)
+        compile_from(self, config, ("d_optimizer", "g_optimizer"))
 
 
 class _Samples:

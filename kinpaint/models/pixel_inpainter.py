@@ -10,7 +10,8 @@ from keras import layers, ops
 from kinpaint.inpainting import composite
 from kinpaint.layers import CaptionMap, GatedResidualBlock
 from kinpaint.models.conditioning import CaptionConditioned
-from kinpaint.models.training import build_optimizer, check_finite, replica_mean, resolve_precision
+from kinpaint.models.training import (build_optimizer, check_finite, compile_config, compile_from, replica_mean,
+                                      resolve_precision)
 
 LEVELS = 256  # values of an 8-bit channel
 FILLS = ("mean", "mode", "sample")
@@ -213,13 +214,10 @@ class GatedPixelInpainter(CaptionConditioned, keras.Model):
         return cls(**cls._caption_from_config(config))
 
     def get_compile_config(self):
-        if self.optimizer is None:
-            return {}
-        return {"optimizer": keras.saving.serialize_keras_object(self.optimizer)}
+        return compile_config(self, ("optimizer",))
 
     def compile_from_config(self, config):
-        if config:
-            self.compile(keras.saving.deserialize_keras_object(config["optimizer"]))
+        compile_from(self, config, ("optimizer",))
 
 
 def _levels_to_images(levels):

@@ -167,9 +167,15 @@ class SemanticInpainter:
         Returns the composite `M * y + (1 - M) * fill` `(B, H, W, 3)`; with `return_all`,
         `(composite, search results)` where every restart's image is in `["generated"]`.
         """
+        found = self.search(images, masks, captions)
+        filled = self.compose(images, masks, found)
+        return (filled, found) if return_all else filled
+
+    def compose(self, images, masks, found, blend=None):
+        """The composite of `search`'s best restarts, Poisson-blended if `blend` (default: `self.blend`)."""
         images = np.asarray(images, np.float32)
         masks = np.asarray(masks, np.float32)
-        found = self.search(images, masks, captions)
         fills = found["generated"][np.arange(len(images)), found["best"]]
-        filled = poisson_blend(images, masks, fills) if self.blend else np.asarray(composite(images, masks, fills))
-        return (filled, found) if return_all else filled
+        if self.blend if blend is None else blend:
+            return poisson_blend(images, masks, fills)
+        return np.asarray(composite(images, masks, fills))
