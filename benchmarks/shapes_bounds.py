@@ -1,0 +1,110 @@
+"""How much can captions help on `shapes`? The fills of two oracles, for comparison with models.
+
+    python benchmarks/shapes_bounds.py
+
+Both oracles know the hidden background (with its grain, or only its colour and gradient,
+which is what the border can tell) and the generator's distribution of the centre object's
+position and side; they output the expected pixel, the fill with the least expected
+squared error:
+- `caption oracle` also knows the colour, shape and size class the captions give;
+- `border oracle` knows only what the border shows, so it averages over those too.
+The gap between them is about the most a model can gain from captions in hole PSNR (an
+oracle minimises expected squared error, not mean PSNR, so the bound is not strict).
+The scenes are redrawn with the generator's own steps and checked against `load_shapes`.
+"""
+
+import itertools
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from kinpaint.data import shapes as S
+from kinpaint.metrics import psnr
+
+SIZE = 64
+NAMES = [f"{oracle} oracle, {known}" for known in ("grain known", "grain unknown") for oracle in ("caption", "border")]
+
+
+def draw_parts(rng, size=SIZE):
+    """`_draw_scene` step by step (same random draws): background canvas, centre object, and picture."""
+    big = size * S._SCALE
+    background_name = rng.choice(list(S.BACKGROUNDS))
+    base = np.array(S.BACKGROUNDS[background_name], np.float32)
+    ramp = np.linspace(-18, 18, size, dtype=np.float32)
+    angle = rng.uniform(0, 2 * np.pi)
+    gradient = np.cos(angle) * ramp[None, :, None] + np.sin(angle) * ramp[:, None, None]
+    grain = rng.normal(0, 6, (size, size, 1)).astype(np.float32)
+    background = np.clip(base + gradient + grain, 0, 255).astype(np.uint8)
+    canvas = Image.fromarray(background).resize((big, big), Image.Resampling.NEAREST)
+    draw = ImageDraw.Draw(canvas)
+    quarter = size // 4
+    bands = ((0, quarter), (quarter, size - quarter), (size - quarter, size))
+    for place in rng.choice(list(S.PLACES), size=rng.integers(1, 4), replace=False):
+        row, col = S.PLACES[place]
+        colour, shape = rng.choice(list(S.COLOURS)), rng.choice(S.SHAPES)
+        side = max(2, int(rng.integers(7, 12) * size / 64))
+        top, left = S._place_in(rng, bands[row], side), S._place_in(rng, bands[col], side)
+        S._draw_shape(draw, shape, S.COLOURS[colour], top, left, side)
+    plain = np.asarray(canvas.reduce(S._SCALE)).astype(np.float32)
+    smooth = plain.copy()  # what the border can tell of the hidden background: no grain
+    smooth[quarter:-quarter, quarter:-quarter] = np.clip(base + gradient, 0, 255)[quarter:-quarter, quarter:-quarter]
+    size_name = rng.choice(list(S.SIZES))
+    side = max(2, int(rng.integers(*S.SIZES[size_name]) * size / 64))
+    colour, shape = rng.choice(list(S.COLOURS)), rng.choice(S.SHAPES)
+    top, left = S._place_in(rng, bands[1], side), S._place_in(rng, bands[1], side)
+    S._draw_shape(draw, shape, S.COLOURS[colour], top, left, side)
+    image = np.asarray(canvas.reduce(S._SCALE)).astype(np.float32)
+    return plain, smooth, image, (str(colour), str(shape), str(size_name))
+
+
+def coverage(shape, size_name, size=SIZE):
+    """Expected fraction of each pixel the centre object covers, over its sides and positions."""
+    quarter = size // 4
+    total, count = np.zeros((size, size), np.float64), 0
+    low, high = S.SIZES[size_name]
+    for side in range(low, high):
+        side = max(2, int(side * size / 64))
+        positions = range(quarter, size - quarter - side + 1)
+        for top, left in itertools.product(positions, positions):
+            canvas = Image.new("L", (size * S._SCALE,) * 2, 0)
+            S._draw_shape(ImageDraw.Draw(canvas), shape, 255, top, left, side)
+            total += np.asarray(canvas.reduce(S._SCALE), np.float64) / 255
+            count += 1
+    return total / count
+
+
+def main(count=1000):
+    maps = {(shape, size): coverage(shape, size) for shape in S.SHAPES for size in S.SIZES}
+    colours = np.array(list(S.COLOURS.values()), np.float64)
+    mixture = np.mean(list(maps.values()), axis=0)  # shape and size are uniform
+    rng = np.random.default_rng([0, S.SPLIT_SEEDS["test"]])
+    truth, fills = [], {name: [] for name in NAMES}
+    for _ in range(count):
+        plain, smooth, image, (colour, shape, size) = draw_parts(rng)
+        alpha = maps[(shape, size)][..., None]
+        for background, known in ((plain, "grain known"), (smooth, "grain unknown")):
+            fills[f"caption oracle, {known}"].append(alpha * np.array(S.COLOURS[colour]) + (1 - alpha) * background)
+            # E[alpha * colour] = E[alpha] E[colour]: colour is drawn independently of shape and size.
+            fills[f"border oracle, {known}"].append(mixture[..., None] * colours.mean(0)
+                                                    + (1 - mixture[..., None]) * background)
+        truth.append(image)
+        # The captions' draws come after the picture in load_shapes; replay them to stay in step.
+        scene = {"centre": {"colour": colour, "shape": shape, "size": size}, "background": "grey",
+                 "neighbours": [{"place": "top", "colour": "red", "shape": "circle"}]}
+        S._captions(rng, scene)
+    reference, _, _ = S.load_shapes("test", count=min(count, 20))
+    assert np.array_equal(np.asarray(truth[: len(reference)], np.uint8), reference), "out of step with load_shapes"
+    masks = np.ones((count, SIZE, SIZE, 1), np.float32)
+    masks[:, 16:48, 16:48] = 0
+    to_range = lambda pixels: np.asarray(pixels, np.float32) / 127.5 - 1  # noqa: E731
+    truth = to_range(truth)
+    results = {name: float(np.mean(psnr(truth, to_range(values), masks))) for name, values in fills.items()}
+    for name, value in results.items():
+        print(f"{name:<32}{value:8.2f} dB hole PSNR")
+    for known in ("grain known", "grain unknown"):
+        gap = results[f"caption oracle, {known}"] - results[f"border oracle, {known}"]
+        print(f"captions add at most {gap:+.2f} dB ({known})")
+
+
+if __name__ == "__main__":
+    main()
