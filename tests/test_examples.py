@@ -27,3 +27,21 @@ def test_train_context_encoder_example(tmp_path, capsys):
     assert os.path.exists(tmp_path / "context_encoder.keras")
     assert os.path.exists(tmp_path / "grids" / "grid_epoch_0001.png")
     assert "unknown words on the test split" in capsys.readouterr().out
+
+
+def test_semantic_inpainting_example(tmp_path, capsys):
+    rows = load_example("semantic_inpainting").main(["--out", str(tmp_path), "--epochs", "1", "--train-images", "64",
+                                                     "--test-images", "3", "--restarts", "2", "--steps", "3"])
+    assert set(rows) == {"semantic, Poisson blend", "semantic, no blend"}
+    for name in ("dcgan.keras", "samples/grid_epoch_0001.png", "semantic_Poisson_blend.png", "semantic_no_blend.png"):
+        assert os.path.exists(tmp_path / name), name
+    assert "searched 3 steps" in capsys.readouterr().out
+
+
+def test_train_pixel_inpainter_example(tmp_path, capsys):
+    logs, rows = load_example("train_pixel_inpainter").main(["--out", str(tmp_path), "--epochs", "1", "--blocks", "1",
+                                                             "--train-images", "32", "--test-images", "8"])
+    assert 0 < logs["bits_per_dim"] <= 8.5 and "pixel inpainter, captions" in rows
+    assert os.path.exists(tmp_path / "pixel_inpainter.keras")
+    assert os.path.exists(tmp_path / "grids" / "grid_epoch_0001.png")
+    assert "bits per value" in capsys.readouterr().out
