@@ -161,10 +161,9 @@ class ContextEncoder(CaptionConditioned, keras.Model):
             reconstruction = hole_error(images, fills, masks, self.reconstruction)
             g_per_example = self.reconstruction_weight * reconstruction
             if adversarial:
-                judged = None if vectors is None else ops.stop_gradient(ops.concatenate([vectors, vectors]))
-                # One discriminator pass over real and filled images: half the calls, bigger matmuls.
-                logits = self.discriminator(self._with_caption(ops.concatenate([images, filled]), judged), training=True)
-                real, fake = logits[:batch_size], logits[batch_size:]
+                judged = None if vectors is None else ops.stop_gradient(vectors)
+                real = self.discriminator(self._with_caption(images, judged), training=True)
+                fake = self.discriminator(self._with_caption(filled, judged), training=True)
                 g_per_example += self.adversarial_weight * binary_cross_entropy(fake, 1.0)
                 d_loss, d_logged = replica_mean(binary_cross_entropy(real, 1.0) + binary_cross_entropy(fake, 0.0))
             g_loss, g_logged = replica_mean(g_per_example)
