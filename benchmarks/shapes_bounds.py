@@ -26,35 +26,14 @@ NAMES = [f"{oracle} oracle, {known}" for known in ("grain known", "grain unknown
 
 
 def draw_parts(rng, size=SIZE):
-    """`_draw_scene` step by step (same random draws): background canvas, centre object, and picture."""
-    big = size * S._SCALE
-    background_name = rng.choice(list(S.BACKGROUNDS))
-    base = np.array(S.BACKGROUNDS[background_name], np.float32)
-    ramp = np.linspace(-18, 18, size, dtype=np.float32)
-    angle = rng.uniform(0, 2 * np.pi)
-    gradient = np.cos(angle) * ramp[None, :, None] + np.sin(angle) * ramp[:, None, None]
-    grain = rng.normal(0, 6, (size, size, 1)).astype(np.float32)
-    background = np.clip(base + gradient + grain, 0, 255).astype(np.uint8)
-    canvas = Image.fromarray(background).resize((big, big), Image.Resampling.NEAREST)
-    draw = ImageDraw.Draw(canvas)
+    """The generator's own scene, with the picture before the centre object and its smooth background."""
+    image, scene, plain, smooth_background = S._draw_scene(rng, size, parts=True)
     quarter = size // 4
-    bands = ((0, quarter), (quarter, size - quarter), (size - quarter, size))
-    for place in rng.choice(list(S.PLACES), size=rng.integers(1, 4), replace=False):
-        row, col = S.PLACES[place]
-        colour, shape = rng.choice(list(S.COLOURS)), rng.choice(S.SHAPES)
-        side = max(2, int(rng.integers(7, 12) * size / 64))
-        top, left = S._place_in(rng, bands[row], side), S._place_in(rng, bands[col], side)
-        S._draw_shape(draw, shape, S.COLOURS[colour], top, left, side)
-    plain = np.asarray(canvas.reduce(S._SCALE)).astype(np.float32)
+    plain = plain.astype(np.float32)
     smooth = plain.copy()  # what the border can tell of the hidden background: no grain
-    smooth[quarter:-quarter, quarter:-quarter] = np.clip(base + gradient, 0, 255)[quarter:-quarter, quarter:-quarter]
-    size_name = rng.choice(list(S.SIZES))
-    side = max(2, int(rng.integers(*S.SIZES[size_name]) * size / 64))
-    colour, shape = rng.choice(list(S.COLOURS)), rng.choice(S.SHAPES)
-    top, left = S._place_in(rng, bands[1], side), S._place_in(rng, bands[1], side)
-    S._draw_shape(draw, shape, S.COLOURS[colour], top, left, side)
-    image = np.asarray(canvas.reduce(S._SCALE)).astype(np.float32)
-    return plain, smooth, image, (str(colour), str(shape), str(size_name))
+    smooth[quarter:-quarter, quarter:-quarter] = smooth_background[quarter:-quarter, quarter:-quarter]
+    centre = scene["centre"]
+    return plain, smooth, image.astype(np.float32), (centre["colour"], centre["shape"], centre["size"])
 
 
 def coverage(shape, size_name, size=SIZE):

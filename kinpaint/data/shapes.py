@@ -82,7 +82,9 @@ def load_shapes(split="train", count=None, seed=0, size=64):
     return images, captions, scenes
 
 
-def _draw_scene(rng, size):
+def _draw_scene(rng, size, parts=False):
+    """`(image, scene)`; with `parts`, also the picture before the centre object and the
+    grain-free background colour of every pixel (for `benchmarks/shapes_bounds.py`)."""
     big = size * _SCALE
     background_name = rng.choice(list(BACKGROUNDS))
     base = np.array(BACKGROUNDS[background_name], np.float32)
@@ -107,6 +109,7 @@ def _draw_scene(rng, size):
         _draw_shape(draw, shape, COLOURS[colour], top, left, side)
         neighbours.append({"place": str(place), "colour": str(colour), "shape": str(shape)})
 
+    before_centre = np.asarray(canvas.reduce(_SCALE)) if parts else None
     size_name = rng.choice(list(SIZES))
     side = max(2, int(rng.integers(*SIZES[size_name]) * size / 64))
     colour, shape = rng.choice(list(COLOURS)), rng.choice(SHAPES)
@@ -114,7 +117,10 @@ def _draw_scene(rng, size):
     _draw_shape(draw, shape, COLOURS[colour], top, left, side)
     image = np.asarray(canvas.reduce(_SCALE))
     centre = {"colour": str(colour), "shape": str(shape), "size": str(size_name)}
-    return image, {"centre": centre, "background": str(background_name), "neighbours": neighbours}
+    scene = {"centre": centre, "background": str(background_name), "neighbours": neighbours}
+    if parts:
+        return image, scene, before_centre, np.clip(base + gradient, 0, 255)
+    return image, scene
 
 
 def _place_in(rng, band, side):
