@@ -71,11 +71,11 @@ class CaptionConditioned:
             "caption_dropout": self.caption_dropout,
         }
 
-    @staticmethod
-    def _caption_from_config(config):
+    @classmethod
+    def from_config(cls, config):
         config = dict(config)
         config["caption_encoder"] = deserialize_optional(config.get("caption_encoder"))
-        return config
+        return cls(**config)
 
     def _inpaint_batches(self, function, images, masks, captions, batch_size):
         """Run `function({"image", "mask", ["caption"]})` over batches; NumPy in, NumPy out."""

@@ -208,13 +208,7 @@ class ContextEncoder(CaptionConditioned, keras.Model):
             "precision": self.precision,
         }
 
-    @classmethod
-    def from_config(cls, config):
-        return cls(**cls._caption_from_config(config))
-
     def get_compile_config(self):
-        if not hasattr(self, "g_optimizer"):
-            return {}
         return compile_config(self, ("g_optimizer", "d_optimizer"), reconstruction_weight=self.reconstruction_weight,
                               adversarial_weight=self.adversarial_weight, reconstruction=self.reconstruction)
 

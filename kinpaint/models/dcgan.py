@@ -250,13 +250,7 @@ class DCGAN(CaptionConditioned, keras.Model):
             "precision": self.precision,
         }
 
-    @classmethod
-    def from_config(cls, config):
-        return cls(**cls._caption_from_config(config))
-
     def get_compile_config(self):
-        if not hasattr(self, "g_optimizer"):
-            return {}
         return compile_config(self, ("d_optimizer", "g_optimizer"), d_steps=self.d_steps, g_steps=self.g_steps)
 
     def compile_from_config(self, config):

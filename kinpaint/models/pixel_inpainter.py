@@ -209,10 +209,6 @@ class GatedPixelInpainter(CaptionConditioned, keras.Model):
             "precision": self.precision,
         }
 
-    @classmethod
-    def from_config(cls, config):
-        return cls(**cls._caption_from_config(config))
-
     def get_compile_config(self):
         return compile_config(self, ("optimizer",))
 
