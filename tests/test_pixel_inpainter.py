@@ -81,7 +81,14 @@ def test_sampling_near_zero_temperature_is_the_mode_and_seeds_repeat():
     data = batch()
     mode = model.inpaint(data["image"], data["mask"], CAPTIONS, fill="mode")
     cold = model.inpaint(data["image"], data["mask"], CAPTIONS, fill="sample", temperature=1e-6, seed=3)
-    np.testing.assert_array_equal(cold, mode)
+    # Float32 Gumbel noise lies in about [-3.3, 16.6], so at temperature T it moves a level
+    # by at most about 2e-5 here: every value whose two best levels differ by more than
+    # 1e-4 must sample its mode. An untrained network also has near-ties, where any of the
+    # tied levels is a correct draw; they are most of what this leaves out.
+    logits = np.sort(np.asarray(model(data)), axis=-1)
+    unique_mode = (logits[..., -1] - logits[..., -2] > 1e-4) & (data["mask"] == 0)
+    assert unique_mode.sum() > 0.75 * 3 * (data["mask"] == 0).sum()
+    np.testing.assert_array_equal(cold[unique_mode], mode[unique_mode])
     first = model.inpaint(data["image"], data["mask"], CAPTIONS, fill="sample", seed=5)
     again = model.inpaint(data["image"], data["mask"], CAPTIONS, fill="sample", seed=5)
     other = model.inpaint(data["image"], data["mask"], CAPTIONS, fill="sample", seed=6)
