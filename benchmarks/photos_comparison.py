@@ -15,6 +15,8 @@ import os
 import tempfile
 import time
 
+import numpy as np
+
 from classical import METHODS, ClassicalFill
 from kinpaint.data import Store, make_dataset, open_reader, write_store
 from kinpaint.evaluation import evaluate_inpainter, format_table
@@ -29,9 +31,10 @@ class SearchOnce:
         self.inpainter, self.blend, self.shared = inpainter, blend, shared
 
     def inpaint(self, images, masks, captions=None):
-        key = (id(images), len(images))
-        if self.shared.get("key") != key:
-            self.shared.update(key=key, found=self.inpainter.search(images, masks, captions))
+        images = np.asarray(images)
+        cached = self.shared.get("images")
+        if cached is None or not np.array_equal(cached, images):
+            self.shared.update(images=images, found=self.inpainter.search(images, masks, captions))
         return self.inpainter.compose(images, masks, self.shared["found"], blend=self.blend)
 
 
