@@ -11,10 +11,18 @@ from kinpaint.models.training import deserialize_optional, serialize_optional
 class CaptionConditioned:
     """Mixin for a `keras.Model` that takes a caption encoder or precomputed caption vectors.
 
-    The model sets `self.image_size` and calls `_init_captions` in `__init__`; it provides
-    `_dropout_step()` (a step counter that seeds caption dropout, so a run resumed from a
-    `.keras` file draws the same).
+    The model sets `self.image_size`, `self.trackers` (`{name: keras.metrics.Mean}`) and
+    calls `_init_captions` in `__init__`; it provides `_dropout_step()` (a step counter
+    that seeds caption dropout, so a run resumed from a `.keras` file draws the same).
     """
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def _results(self, names=None):
+        """The logs a train or test step returns: every tracker's value, or those in `names`."""
+        return {name: tracker.result() for name, tracker in self.trackers.items() if names is None or name in names}
 
     def _init_captions(self, caption_encoder, caption_dim, caption_dropout):
         self.caption_encoder = caption_encoder

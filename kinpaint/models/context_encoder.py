@@ -146,10 +146,6 @@ class ContextEncoder(CaptionConditioned, keras.Model):
     def generator_variables(self):
         return self.generator.trainable_variables + self.caption_variables
 
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
     def train_step(self, data):
         images, masks, captions = self._unpack(data)
         batch_size = ops.shape(images)[0]
@@ -177,7 +173,7 @@ class ContextEncoder(CaptionConditioned, keras.Model):
         self.trackers["g_loss"].update_state(g_logged)
         self.trackers["reconstruction_loss"].update_state(reconstruction)
         self.trackers["hole_psnr"].update_state(psnr(images, filled, masks))
-        return {name: tracker.result() for name, tracker in self.trackers.items() if adversarial or name != "d_loss"}
+        return self._results([name for name in self.trackers if adversarial or name != "d_loss"])
 
     def test_step(self, data):
         images, masks, captions = self._unpack(data)
@@ -185,7 +181,7 @@ class ContextEncoder(CaptionConditioned, keras.Model):
         fills = self._generate(images, masks, vectors, training=False)
         self.trackers["reconstruction_loss"].update_state(hole_error(images, fills, masks, self.reconstruction))
         self.trackers["hole_psnr"].update_state(psnr(images, composite(images, masks, fills), masks))
-        return {name: self.trackers[name].result() for name in ("reconstruction_loss", "hole_psnr")}
+        return self._results(("reconstruction_loss", "hole_psnr"))
 
     # Inference.
 

@@ -146,10 +146,6 @@ class DCGAN(CaptionConditioned, keras.Model):
     def generator_variables(self):
         return self.generator.trainable_variables + self.caption_variables
 
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
     def _noise(self, batch_size):
         """N(0, I) noise, fresh each step, drawn for the global batch and sliced per replica,
         so N replicas see the noise one replica would on the same global batch."""
@@ -210,7 +206,7 @@ class DCGAN(CaptionConditioned, keras.Model):
                 return tf.constant(0)
 
             tf.cond(on_discriminator, discriminator_branch, generator_branch)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return self._results()
 
     def test_step(self, data):
         images, _, captions = self._unpack(data)
@@ -221,7 +217,7 @@ class DCGAN(CaptionConditioned, keras.Model):
         self.trackers["g_loss"].update_state(ops.mean(binary_cross_entropy(fake, 1.0)))
         self.trackers["real_score"].update_state(ops.mean(ops.sigmoid(real)))
         self.trackers["fake_score"].update_state(ops.mean(ops.sigmoid(fake)))
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return self._results()
 
     # Inpainting.
 

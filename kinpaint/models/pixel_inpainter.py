@@ -1,5 +1,6 @@
 """Gated-residual likelihood inpainter with caption conditioning (seed 004)."""
 
+import itertools
 import math
 
 import keras
@@ -117,7 +118,9 @@ class GatedPixelInpainter(CaptionConditioned, keras.Model):
         return self.optimizer.iterations
 
     def call(self, inputs, training=False):
-        images, masks, captions = self._unpack(inputs)
+        return self._logits(*self._unpack(inputs), training=training)
+
+    def _logits(self, images, masks, captions, training):
         vectors = self.caption_vectors(captions, ops.shape(images)[0], training)
         masked = ops.concatenate([images * masks, masks], axis=-1)  # (B, S, S, 4)
         return self.network(self._with_caption(masked, vectors), training=training)
@@ -127,10 +130,6 @@ class GatedPixelInpainter(CaptionConditioned, keras.Model):
     def compile(self, optimizer="adam", **kwargs):
         super().compile(optimizer=optimizer, **kwargs)
         self.optimizer = build_optimizer(self.optimizer, self.trainable_variables)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     def _track(self, logits, images, masks):
         """Update the metrics; return the per-example loss, nats per hidden value `(B,)`."""
@@ -143,17 +142,17 @@ class GatedPixelInpainter(CaptionConditioned, keras.Model):
     def train_step(self, data):
         images, masks, captions = self._unpack(data)
         with tf.GradientTape() as tape:
-            logits = self(data if isinstance(data, dict) else data[0], training=True)
+            logits = self._logits(images, masks, captions, training=True)
             loss, logged = replica_mean(self._track(logits, images, masks))
         with tf.control_dependencies([check_finite("negative log-likelihood", logged)]):
             variables = self.trainable_variables
             self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return self._results()
 
     def test_step(self, data):
-        images, masks, _ = self._unpack(data)
-        self._track(self(data if isinstance(data, dict) else data[0], training=False), images, masks)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        images, masks, captions = self._unpack(data)
+        self._track(self._logits(images, masks, captions, training=False), images, masks)
+        return self._results()
 
     def nll(self, images, masks, captions=None, batch_size=32):
         """Per-image NLL `(B,)` in nats of the true hole values (NumPy in and out)."""
@@ -175,7 +174,7 @@ class GatedPixelInpainter(CaptionConditioned, keras.Model):
                 raise ValueError(f"temperature must be positive, got {temperature!r}")
             if seed is None:
                 seed, self._sample_calls = self._sample_calls, self._sample_calls + 1
-            function, batches = self._fill_function(fill), iter(range(1 << 62))
+            function, batches = self._fill_function(fill), itertools.count()
 
             def draw(inputs):  # each batch its own stream of the seed
                 seeds = tf.constant([int(seed), next(batches)], tf.int64)
