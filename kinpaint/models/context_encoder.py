@@ -49,6 +49,18 @@ def build_context_generator(image_size, widths, caption_dim=None, caption_units=
     return keras.Model(inputs, outputs, name=name)
 
 
+def discriminator_features(images, widths, dtype=None):
+    """DCGAN-style image encoder: a strided 5x5 convolution per width, leaky ReLU, batch norm
+    after the first. `(B, S, S, 3)` -> `(B, S / 2^n, S / 2^n, widths[-1])`."""
+    x = images
+    for index, width in enumerate(widths):
+        x = layers.Conv2D(width, 5, strides=2, padding="same", use_bias=index == 0, dtype=dtype, name=f"conv_{index}")(x)
+        if index:
+            x = layers.BatchNormalization(synchronized=True, dtype=dtype, name=f"conv_{index}_norm")(x)
+        x = layers.LeakyReLU(0.2, dtype=dtype)(x)
+    return x
+
+
 def build_context_discriminator(image_size, widths, caption_dim=None, caption_units=64, dtype=None,
                                 name="discriminator"):
     """Strided 5x5 convolutions to `(S / 2^depth)^2 x widths[-1]`, caption tiled in, a dense logit.
@@ -57,11 +69,7 @@ def build_context_discriminator(image_size, widths, caption_dim=None, caption_un
     """
     image_input = keras.Input((image_size, image_size, 3), name="image")
     inputs, x = [image_input], image_input
-    for index, width in enumerate(widths):
-        x = layers.Conv2D(width, 5, strides=2, padding="same", use_bias=index == 0, dtype=dtype, name=f"conv_{index}")(x)
-        if index:
-            x = layers.BatchNormalization(synchronized=True, dtype=dtype, name=f"conv_{index}_norm")(x)
-        x = layers.LeakyReLU(0.2, dtype=dtype)(x)
+    x = discriminator_features(x, widths, dtype)
     if caption_dim:
         caption_input = keras.Input((caption_dim,), name="caption_vector")
         inputs.append(caption_input)

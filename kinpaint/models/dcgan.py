@@ -6,6 +6,7 @@ from keras import layers, ops
 
 from kinpaint.inpainting import as_numpy
 from kinpaint.models.conditioning import CaptionConditioned
+from kinpaint.models.context_encoder import discriminator_features
 from kinpaint.models.training import (binary_cross_entropy, build_optimizer, check_finite, compile_config,
                                       compile_from, default_adam, replica_mean, resolve_precision)
 
@@ -49,11 +50,7 @@ def build_dcgan_discriminator(image_size=64, widths=(32, 64, 128, 256), caption_
     """
     image = keras.Input((image_size, image_size, 3), name="image")
     inputs, x = [image], image
-    for index, width in enumerate(widths):
-        x = layers.Conv2D(width, 5, strides=2, padding="same", use_bias=index == 0, dtype=dtype, name=f"conv_{index}")(x)
-        if index:
-            x = layers.BatchNormalization(synchronized=True, dtype=dtype, name=f"conv_{index}_norm")(x)
-        x = layers.LeakyReLU(0.2, dtype=dtype)(x)
+    x = discriminator_features(x, widths, dtype)
     x = layers.Flatten(dtype=dtype)(x)
     if caption_dim:
         caption = keras.Input((caption_dim,), name="caption_vector")
