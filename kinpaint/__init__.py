@@ -18,8 +18,9 @@ _EXPORTS = {
     "Inpainter": "kinpaint.inpainting",
     "MeanColourFill": "kinpaint.inpainting",
     "composite": "kinpaint.inpainting",
+    "load_model": "kinpaint.saving",
 }
-_SUBPACKAGES = ("callbacks", "data", "evaluation", "images", "inpainting", "layers", "metrics")
+_SUBPACKAGES = ("callbacks", "data", "evaluation", "images", "inpainting", "layers", "metrics", "models")
 
 __all__ = sorted(_EXPORTS) + list(_SUBPACKAGES)
 

@@ -9,6 +9,7 @@ from kinpaint.callbacks import ImageGrid, LossCurves
 from kinpaint.data import Store, make_dataset
 from kinpaint.evaluation import evaluate_inpainter, format_table
 from kinpaint.inpainting import MeanColourFill
+from kinpaint.saving import load_model
 
 MODEL_FILE, HISTORY_FILE, CURVES_FILE, TABLE_FILE = "context_encoder.keras", "history.csv", "loss.png", "evaluation.md"
 PIXEL_MODEL_FILE, GAN_MODEL_FILE = "pixel_inpainter.keras", "dcgan.keras"
@@ -19,20 +20,29 @@ def split_or_whole(store, split):
     return split if split in store.splits else None
 
 
-def caption_policy(model):
-    """The pipeline's caption policy for `model`: a random caption per image, or none."""
-    return "random" if model.conditioned else "none"
+def choose_policy(model, policy="random"):
+    """The pipeline's caption policy for `model`: `policy` when it reads captions, else `"none"`.
+
+    `"random"` gives one caption per image, drawn afresh every epoch; `"joined"` gives all
+    of the image's captions as one text (see `kinpaint.data.make_dataset`).
+    """
+    if policy not in ("random", "joined"):
+        raise ValueError(f"caption_policy must be 'random' or 'joined', got {policy!r}")
+    return policy if model.conditioned else "none"
 
 
-def caption_setup(store, captions):
+def caption_setup(store, captions, policy="random"):
     """`(caption_encoder or None, caption_dim or None, cached embedding name or None)` for `captions`.
 
-    `"words"`: a `MeanWordEmbedding` over the training captions' words, trained with the model.
+    `"words"`: a `MeanWordEmbedding` over the training captions' words, trained with the
+    model, reading as many words as the longest training text under `policy` has.
     `"none"`: no conditioning. Other names (see `kinpaint.encoders`): read from the store's
     cache when `kinpaint prepare --embed` filled it, else the encoder runs in the model.
     """
+    from kinpaint.data.pipeline import CAPTION_SEPARATOR
     from kinpaint.encoders import cache_name, caption_encoder
     from kinpaint.layers import MeanWordEmbedding
+    from kinpaint.layers.mean_word_embedding import word_counts
 
     if captions in (None, "none"):
         return None, None, None
@@ -40,8 +50,14 @@ def caption_setup(store, captions):
         raise ValueError(f"{store.path} has no captions; train with --captions none")
     if captions == "words":
         start, stop = store.split_range(split_or_whole(store, "train"))
-        texts = [text for image in store.read_captions(start, stop) for text in image]
-        return MeanWordEmbedding.from_captions(texts, output_dim=64, min_count=2), None, None
+        per_image = store.read_captions(start, stop)
+        texts = [text for image in per_image for text in image]
+        longest = [CAPTION_SEPARATOR.join(image) for image in per_image] if policy == "joined" else texts
+        max_words = max(32, int(word_counts(longest).max()))
+        return MeanWordEmbedding.from_captions(texts, output_dim=64, min_count=2, max_words=max_words), None, None
+    if policy == "joined" and cache_name(captions) in store.embedding_names:
+        raise ValueError(f"{store.path} holds cached {captions!r} vectors, one per caption; caption_policy "
+                         "'joined' needs caption strings (train with the encoder itself, or 'random')")
     cached = cache_name(captions)
     if cached in store.embedding_names:
         return None, store.read_embeddings(cached, 0, 1)[0].shape[-1], cached
@@ -51,7 +67,7 @@ def caption_setup(store, captions):
 def train_context_encoder(data, out, captions="words", epochs=10, batch_size=64, widths=(32, 64, 128, 256),
                           precision="auto", adversarial_weight=0.001, learning_rate=1e-3, masks="centre",
                           steps_per_epoch=None, resume=False, force=False, seed=0, verbose="auto",
-                          caption_in_decoder=False):
+                          caption_in_decoder=False, caption_policy="random"):
     """Train a `ContextEncoder` on a store, writing into `out` (see `train_run`).
 
     Returns `(model, history dict)`.
@@ -66,12 +82,13 @@ def train_context_encoder(data, out, captions="words", epochs=10, batch_size=64,
         return model
 
     return train_run(MODEL_FILE, build, data, out, captions, epochs, batch_size, masks, steps_per_epoch, resume,
-                     force, seed, verbose)
+                     force, seed, verbose, caption_policy=caption_policy)
 
 
 def train_pixel_inpainter(data, out, captions="chars", epochs=10, batch_size=32, features=64, blocks=16,
                           caption_blocks=True, caption_map=True, precision="auto", learning_rate=1e-3,
-                          masks="centre", steps_per_epoch=None, resume=False, force=False, seed=0, verbose="auto"):
+                          masks="centre", steps_per_epoch=None, resume=False, force=False, seed=0, verbose="auto",
+                          caption_policy="random"):
     """Train a `GatedPixelInpainter` by likelihood on a store, writing into `out` (see `train_run`).
 
     The image grids show three samples per row at temperature 1. Returns `(model, history dict)`.
@@ -86,12 +103,13 @@ def train_pixel_inpainter(data, out, captions="chars", epochs=10, batch_size=32,
         return model
 
     return train_run(PIXEL_MODEL_FILE, build, data, out, captions, epochs, batch_size, masks, steps_per_epoch,
-                     resume, force, seed, verbose, grid=lambda model: dict(samples=3, inpainter=model.sampler(1.0)))
+                     resume, force, seed, verbose, grid=lambda model: dict(samples=3, inpainter=model.sampler(1.0)),
+                     caption_policy=caption_policy)
 
 
 def train_dcgan(data, out, captions="words", epochs=10, batch_size=64, noise_dim=100, condition="both",
                 d_steps=1, g_steps=1, precision="auto", learning_rate=2e-4, steps_per_epoch=None, resume=False,
-                force=False, seed=0, verbose="auto", masks="centre"):
+                force=False, seed=0, verbose="auto", masks="centre", caption_policy="random"):
     """Train a `DCGAN` on a store's whole images, writing into `out` (see `train_run`).
 
     The image grids show `G(z, caption)` for a fixed noise batch beside the real images.
@@ -114,17 +132,18 @@ def train_dcgan(data, out, captions="words", epochs=10, batch_size=64, noise_dim
         return dict(inpainter=model.samples(noise), prefix="samples")
 
     return train_run(GAN_MODEL_FILE, build, data, out, captions, epochs, batch_size, masks, steps_per_epoch,
-                     resume, force, seed, verbose, grid=grid)
+                     resume, force, seed, verbose, grid=grid, caption_policy=caption_policy)
 
 
 def train_run(model_file, build, data, out, captions, epochs, batch_size, masks="centre", steps_per_epoch=None,
-              resume=False, force=False, seed=0, verbose="auto", grid=None):
+              resume=False, force=False, seed=0, verbose="auto", grid=None, caption_policy="random"):
     """Fit the model `build(store, caption_encoder, caption_dim)` returns, writing into `out`:
 
     `model_file` (every epoch, with the optimizers' state: `resume=True` continues it),
     `history.csv`, `loss.png` and `grids/grid_epoch_NNNN.png`. An existing run in `out`
     is an error unless `resume` (continue it) or `force` (replace it). `grid(model)`
-    gives extra `ImageGrid` arguments. Returns `(model, history dict)`.
+    gives extra `ImageGrid` arguments; `caption_policy` is `"random"` (one caption per
+    image) or `"joined"` (all of them as one text). Returns `(model, history dict)`.
     """
     store = Store(data)
     paths = {name: os.path.join(out, name) for name in (model_file, HISTORY_FILE, CURVES_FILE, "grids")}
@@ -137,15 +156,15 @@ def train_run(model_file, build, data, out, captions, epochs, batch_size, masks=
 
     history = _read_history(paths[HISTORY_FILE]) if resume else {}
     if resume:
-        model = keras.models.load_model(paths[model_file])
+        model = load_model(paths[model_file])
         embeddings = _embeddings_of(model, store, captions)
     else:
-        encoder, caption_dim, embeddings = caption_setup(store, captions)
+        encoder, caption_dim, embeddings = caption_setup(store, captions, caption_policy)
         model = build(store, encoder, caption_dim)
         if os.path.exists(paths[HISTORY_FILE]):
             os.remove(paths[HISTORY_FILE])  # --force: the old run's log goes with its model
     initial_epoch = len(next(iter(history.values()), []))
-    policy = caption_policy(model)
+    policy = choose_policy(model, caption_policy)
     train_split = split_or_whole(store, "train")
     start, stop = store.split_range(train_split)
     if stop - start < batch_size:
@@ -177,8 +196,9 @@ MODEL_NAMES = {"ContextEncoder": "context encoder", "GatedPixelInpainter": "pixe
 
 
 def evaluate_model(model, data, split="test", batch_size=64, captions="words", masks="centre", max_batches=None,
-                   inpainter=None):
-    """Rows of hole metrics: the model with captions, without, and the mean-colour fill.
+                   inpainter=None, caption_policy="random"):
+    """Rows of hole metrics: the model with captions (given as in training: `caption_policy`),
+    without, and the mean-colour fill.
 
     `inpainter` fills the holes when the model does not itself (a DCGAN's
     `semantic_inpainter()`). A likelihood model's rows also hold its `bits_per_dim`.
@@ -190,7 +210,7 @@ def evaluate_model(model, data, split="test", batch_size=64, captions="words", m
     settings = [(f"{name}, captions", True), (f"{name}, no captions", False)] if model.conditioned else [(name, False)]
     rows = {}
     for row, use_captions in settings:
-        policy = caption_policy(model) if use_captions else "none"
+        policy = choose_policy(model, caption_policy) if use_captions else "none"
         test = make_dataset(store, split, batch_size, policy, embeddings, masks=masks, shuffle=False)
         rows[row] = evaluate_inpainter(inpainter, test, use_captions, max_batches)
         if hasattr(model, "nll"):

@@ -48,6 +48,23 @@ def test_train_error_messages(shapes_store, tmp_path, capsys):
     assert main(["train", "context-encoder", "--data", str(tmp_path / "none.h5"), "--out", str(tmp_path / "c")]) == 2
 
 
+def test_joined_captions_train_an_encoder_that_reads_every_caption(shapes_store, tmp_path):
+    import keras
+
+    from kinpaint.data import Store
+    from kinpaint.data.pipeline import CAPTION_SEPARATOR
+    from kinpaint.layers.mean_word_embedding import word_counts
+
+    out = tmp_path / "run"
+    assert train(shapes_store, out, "--caption-policy", "joined") == 0
+    model = keras.models.load_model(out / "context_encoder.keras")
+    store = Store(shapes_store)
+    texts = [CAPTION_SEPARATOR.join(image) for image in store.read_captions(*store.split_range("train"))]
+    longest = int(word_counts(texts).max())
+    assert longest > 32 and model.caption_encoder.max_words == longest
+    assert "context encoder, captions" in (out / "evaluation.md").read_text()
+
+
 @pytest.fixture(scope="module")
 def trained_model(tmp_path_factory):
     from conftest import write_image  # noqa: F401  (fixture module on the path)
@@ -80,6 +97,32 @@ def test_inpaint_any_size_keeps_pixels_outside_the_hole(trained_model, tmp_path)
     assert (result[hole] != pixels[hole]).any()
 
 
+def test_several_captions_fill_as_their_joined_text(trained_model, tmp_path):
+    from kinpaint.data.pipeline import CAPTION_SEPARATOR
+
+    write_picture(tmp_path / "in.png")
+    common = ["inpaint", "--model", trained_model, "--image", str(tmp_path / "in.png"), "--centre"]
+    assert main([*common, "--caption", "a red square", "--caption", "a big cross", "--out", str(tmp_path / "a.png")]) == 0
+    joined = CAPTION_SEPARATOR.join(["a red square", "a big cross"])
+    assert main([*common, "--caption", joined, "--out", str(tmp_path / "b.png")]) == 0
+    assert main([*common, "--caption", "a red square", "--out", str(tmp_path / "c.png")]) == 0
+    first, second, single = (np.asarray(Image.open(tmp_path / name)) for name in ("a.png", "b.png", "c.png"))
+    np.testing.assert_array_equal(first, second)
+    assert (first != single).any()
+
+
+def test_inpaint_in_a_fresh_process_loads_the_model(trained_model, tmp_path):
+    import subprocess
+    import sys
+
+    write_picture(tmp_path / "in.png")
+    command = [sys.executable, "-m", "kinpaint", "inpaint", "--model", trained_model, "--image",
+               str(tmp_path / "in.png"), "--centre", "--out", str(tmp_path / "out.png")]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "out.png").exists()
+
+
 def test_inpaint_with_a_mask_file(trained_model, tmp_path):
     pixels = write_picture(tmp_path / "in.png")
     mask = np.zeros((80, 100), np.uint8)
@@ -107,7 +150,7 @@ def test_inpaint_errors_name_the_culprit(trained_model, tmp_path, capsys, proble
         "empty mask": "marks no pixel to fill",
         "existing out": "refusing to overwrite",
         "out is input": "would overwrite an input",
-        "empty caption": "--caption is empty",
+        "empty caption": "--caption number 1 is empty",
         "missing model": "model file not found",
         "corrupt image": "corrupt.png",
     }[problem]

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from kinpaint.data.masks import centre_mask
-from kinpaint.data.pipeline import ArraySource, make_dataset
+from kinpaint.data.pipeline import CAPTION_SEPARATOR, ArraySource, make_dataset
 from kinpaint.data.store import Store
 
 
@@ -45,6 +45,17 @@ def test_all_policy_yields_every_caption_once():
     assert sorted(c.decode() for c in merged["caption"]) == sorted(c for per in captions for c in per)
     for image, caption in zip(merged["image"], merged["caption"]):
         index = int(caption.decode().split()[1])
+        np.testing.assert_allclose(image, images[index] / 127.5 - 1.0, atol=1e-6)
+
+
+def test_joined_policy_gives_every_caption_of_the_image_in_one_text():
+    images, captions, _ = small_arrays()
+    _, merged = collect(make_dataset(ArraySource(images, captions), batch_size=4, caption_policy="joined", seed=2))
+    assert len(merged["caption"]) == len(images)
+    for image, caption in zip(merged["image"], merged["caption"]):
+        parts = caption.decode().split(CAPTION_SEPARATOR)
+        index = int(parts[0].split()[1])
+        assert parts == captions[index]
         np.testing.assert_allclose(image, images[index] / 127.5 - 1.0, atol=1e-6)
 
 
@@ -115,6 +126,8 @@ def test_bad_arguments_are_named(shapes_store):
         make_dataset(ArraySource(images, captions), caption_policy="best")
     with pytest.raises(ValueError, match="pass embeddings"):
         make_dataset(ArraySource(images, captions), caption_policy="mean")
+    with pytest.raises(ValueError, match="with embeddings use 'mean'"):
+        make_dataset(ArraySource(images, captions, small_arrays()[2]), caption_policy="joined", embeddings="toy")
     with pytest.raises(ValueError, match="has no captions"):
         make_dataset(ArraySource(images), caption_policy="random")
     with pytest.raises(KeyError, match="no split 'dev'"):

@@ -13,7 +13,8 @@ def add_parser(commands):
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--mask", help="a picture of the same size, white (or non-zero) where to fill")
     where.add_argument("--centre", action="store_true", help="fill the centre square of half the side")
-    parser.add_argument("--caption", help="what the hidden part shows")
+    parser.add_argument("--caption", action="append",
+                        help="what the hidden part shows; repeat it for several captions (joined into one text)")
     parser.add_argument("--method", choices=("auto", "semantic"), default="auto",
                         help="'semantic': latent search in a DCGAN (Yeh et al.); 'auto' (default): the "
                         "model's own fill, semantic for a DCGAN")
@@ -45,6 +46,18 @@ def read_hole(args, shape):
     return hole
 
 
+def joined_caption(captions):
+    """The `--caption` values as one text (as `caption_policy="joined"` trains), or None."""
+    if not captions:
+        return None
+    from kinpaint.data.pipeline import CAPTION_SEPARATOR
+
+    for number, caption in enumerate(captions, 1):
+        if not caption.strip():
+            raise ValueError(f"--caption number {number} is empty; leave it out to fill without a caption")
+    return CAPTION_SEPARATOR.join(captions)
+
+
 def choose_inpainter(model, args):
     """What fills the hole: the model's own `inpaint`, a semantic search, or a pixel model's sampler."""
     from kinpaint.inpainting import check_inpainter
@@ -63,11 +76,10 @@ def choose_inpainter(model, args):
 def run(args):
     import os
 
-    import keras
-
     from kinpaint.files import check_can_write
     from kinpaint.images import load_image, save_png
     from kinpaint.inpainting import inpaint_full_resolution
+    from kinpaint.saving import load_model
 
     if not os.path.exists(args.model):
         raise FileNotFoundError(f"model file not found: {args.model}")
@@ -78,12 +90,11 @@ def run(args):
     if conversions:
         print(f"{args.image}: {', '.join(conversions)}")
     hole = read_hole(args, pixels.shape[:2])
-    model = keras.models.load_model(args.model)
+    model = load_model(args.model)
     inpainter = choose_inpainter(model, args)
-    if args.caption is not None and not args.caption.strip():
-        raise ValueError("--caption is empty; leave it out to fill without a caption")
-    if args.caption is not None and not getattr(model, "conditioned", False):
+    caption = joined_caption(args.caption)
+    if caption is not None and not getattr(model, "conditioned", False):
         print("note: this model does not read captions; --caption is ignored")
-    filled = inpaint_full_resolution(inpainter, pixels, hole, model.image_size, args.caption)
+    filled = inpaint_full_resolution(inpainter, pixels, hole, model.image_size, caption)
     save_png(args.out, filled)
     print(f"wrote {args.out}")

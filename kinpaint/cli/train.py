@@ -44,6 +44,8 @@ def _add_model(models, name, help, model_file, captions, batch_size, learning_ra
     parser.add_argument("--data", required=True, help="a store written by `kinpaint prepare`")
     parser.add_argument("--out", required=True, help="folder of the run")
     parser.add_argument("--captions", default=captions, help=f"{CAPTION_HELP}; default {captions!r}")
+    parser.add_argument("--caption-policy", choices=("random", "joined"), default="random",
+                        help="'random': one of the image's captions per step; 'joined': all of them as one text")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=batch_size)
     parser.add_argument("--learning-rate", type=float, default=learning_rate)
@@ -68,7 +70,7 @@ def parse_widths(text):
 def _common(args):
     return dict(captions=args.captions, epochs=args.epochs, batch_size=args.batch_size, precision=args.precision,
                 learning_rate=args.learning_rate, masks=args.masks, steps_per_epoch=args.steps_per_epoch,
-                resume=args.resume, force=args.force)
+                resume=args.resume, force=args.force, caption_policy=args.caption_policy)
 
 
 def run_context_encoder(args):
@@ -107,6 +109,6 @@ def _evaluate(model, args, title, inpainter=None, batch_size=None, max_batches=N
 
     split = split_or_whole(Store(args.data), "test")
     rows = evaluate_model(model, args.data, split, batch_size or args.batch_size, args.captions, args.masks,
-                          max_batches, inpainter)
+                          max_batches, inpainter, args.caption_policy)
     print(write_table(rows, os.path.join(args.out, TABLE_FILE), f"{title} on {args.data} ({split or 'all'})"))
     print(f"run written to {args.out}")

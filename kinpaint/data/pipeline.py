@@ -10,6 +10,8 @@ Caption policies (from the IFT6266 write-ups):
 - `"random"`: one caption per image, drawn afresh every epoch;
 - `"all"`: one example per caption (the image repeated for each of its captions);
 - `"mean"`: the mean of the image's caption embeddings (needs `embeddings=`);
+- `"joined"`: all of the image's captions as one text, joined by `CAPTION_SEPARATOR`
+  (caption strings only: with embeddings, `"mean"` is the counterpart);
 - `"none"`: no caption.
 
 Reading is done in contiguous blocks (h5py serialises reads, so parallel random
@@ -27,7 +29,8 @@ from kinpaint.data.masks import check_masks, make_masks
 from kinpaint.data.store import Store
 from kinpaint.images import to_model_range
 
-CAPTION_POLICIES = ("random", "all", "mean", "none")
+CAPTION_POLICIES = ("random", "all", "mean", "joined", "none")
+CAPTION_SEPARATOR = " . "
 
 
 class ArraySource:
@@ -120,7 +123,7 @@ def make_dataset(
     Args:
         source: a `Store`, a store path, an `ArraySource`, or `"shapes"` / `"photos"`.
         split: the split to read (`None`: the whole store).
-        caption_policy: one of `"random"`, `"all"`, `"mean"`, `"none"`;
+        caption_policy: one of `"random"`, `"all"`, `"mean"`, `"joined"`, `"none"`;
             default `"random"` when the source has captions, else `"none"`.
         embeddings: name of cached caption embeddings to yield instead of strings.
         masks: `"centre"`, `"rectangle"`, `"strokes"`, or an array of masks
@@ -175,6 +178,8 @@ def _resolve_policy(policy, source, embeddings):
         raise ValueError(f"caption_policy={policy!r} but {source.path} has no captions")
     if policy == "mean" and embeddings is None:
         raise ValueError("caption_policy='mean' averages caption embeddings: pass embeddings=<name>")
+    if policy == "joined" and embeddings is not None:
+        raise ValueError("caption_policy='joined' joins caption strings; with embeddings use 'mean'")
     if embeddings is not None and embeddings not in source.embedding_names:
         raise KeyError(
             f"{source.path} has no cached embeddings {embeddings!r}; it has {list(source.embedding_names)}"
@@ -229,6 +234,8 @@ class _BlockReader:
             elif self.policy == "all":
                 rows = np.repeat(rows, counts)
                 captions = [caption for per_image in values for caption in per_image]
+            elif self.policy == "joined":
+                captions = [CAPTION_SEPARATOR.join(per_image) for per_image in values]
             else:  # mean
                 captions = [np.mean(per_image, axis=0) for per_image in values]
             block["caption"] = np.asarray(captions, object if self.embeddings is None else np.float32)

@@ -16,10 +16,18 @@ def split_words(captions, max_words):
     `(batch,)` strings -> `(batch, max_words)` strings. Accented and CJK letters are
     letters; emoji and punctuation separate words and are dropped.
     """
+    return _ragged_words(captions)[:, :max_words].to_tensor(default_value="", shape=[None, max_words])
+
+
+def word_counts(captions):
+    """How many words `split_words` finds in each caption: `(batch,)` strings -> int64 `(batch,)`."""
+    return _ragged_words(check_captions(captions, "word_counts")).row_lengths().numpy()
+
+
+def _ragged_words(captions):
     text = tf.strings.lower(captions, encoding="utf-8")
     text = tf.strings.regex_replace(text, r"[^\p{L}\p{N}]+", " ")
-    words = tf.strings.split(text)
-    return words[:, :max_words].to_tensor(default_value="", shape=[None, max_words])
+    return tf.strings.split(text)
 
 
 @keras.saving.register_keras_serializable(package="kinpaint")
