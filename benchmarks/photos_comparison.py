@@ -1,11 +1,12 @@
 """Every kinpaint model against the classical fills on the built-in `photos` test split.
 
-    python benchmarks/photos_comparison.py [--epochs 15] [--pixel-epochs 2] [--gan-epochs 10] [--test-images 128]
+    python benchmarks/photos_comparison.py [--epochs 15] [--prefill harmonic] [--pixel-epochs 2] [--gan-epochs 10]
 
 Trains, on the packaged photographs' training crops and without captions (photos have
-none), the context encoder (the documented recipe), the gated pixel inpainter (8 blocks)
-and a DCGAN, then fills the centre holes of the first `--test-images` test crops with:
-each model, semantic inpainting with and without Poisson blending, the mean colour, OpenCV's
+none), the context encoder (the documented recipe: `--prefill harmonic`), the gated pixel
+inpainter (8 blocks) and a DCGAN, then fills the centre holes of the first `--test-images`
+test crops with: each model, semantic inpainting with and without Poisson blending, the
+mean colour, kinpaint's harmonic fill (the context encoder's starting point), OpenCV's
 Telea and Navier-Stokes inpainting and scikit-image's biharmonic inpainting, all measured
 in the same run. Needs the `photos` and `bench` extras.
 """
@@ -21,6 +22,7 @@ from classical import METHODS, ClassicalFill
 from kinpaint.data import Store, make_dataset, open_reader, write_store
 from kinpaint.evaluation import evaluate_inpainter, format_table
 from kinpaint.inpainting import MeanColourFill
+from kinpaint.poisson import HarmonicFill
 from kinpaint.recipes import train_context_encoder, train_dcgan, train_pixel_inpainter
 
 
@@ -47,6 +49,8 @@ def timed(function, *args, **kwargs):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=15, help="context encoder")
+    parser.add_argument("--prefill", choices=("harmonic", "none"), default="harmonic", help="context encoder")
+    parser.add_argument("--adversarial-weight", type=float, default=0.001, help="context encoder")
     parser.add_argument("--pixel-epochs", type=int, default=2)
     parser.add_argument("--gan-epochs", type=int, default=10)
     parser.add_argument("--restarts", type=int, default=4)
@@ -59,20 +63,23 @@ def main(argv=None):
         store = os.path.join(folder, "photos.h5")
         write_store(store, open_reader("photos"), force=True, progress=False, source="photos")
         common = dict(captions="none", seed=args.seed, verbose=2, steps_per_epoch=args.steps_per_epoch)
+        prefill = None if args.prefill == "none" else args.prefill
         context, context_minutes = timed(train_context_encoder, store, os.path.join(folder, "context"),
-                                         epochs=args.epochs, **common)
+                                         epochs=args.epochs, prefill=prefill,
+                                         adversarial_weight=args.adversarial_weight, **common)
         pixel, pixel_minutes = timed(train_pixel_inpainter, store, os.path.join(folder, "pixel"),
                                      epochs=args.pixel_epochs, blocks=8, **common)
         gan, gan_minutes = timed(train_dcgan, store, os.path.join(folder, "gan"), epochs=args.gan_epochs, **common)
         test = make_dataset(Store(store), "test", args.test_images, "none", shuffle=False).take(1)
         semantic, shared = gan.semantic_inpainter(restarts=args.restarts, steps=args.search_steps), {}
         fills = {
-            f"context encoder ({args.epochs} epochs, {context_minutes:.1f} min)": context,
+            f"context encoder (prefill {args.prefill}, {args.epochs} epochs, {context_minutes:.1f} min)": context,
             f"pixel inpainter, mean fill ({args.pixel_epochs} epochs, {pixel_minutes:.1f} min)": pixel,
             f"semantic, Poisson blend (DCGAN {args.gan_epochs} epochs, {gan_minutes:.1f} min)":
                 SearchOnce(semantic, True, shared),
             "semantic, no blend (same search)": SearchOnce(semantic, False, shared),
             "mean colour fill": MeanColourFill(),
+            "harmonic fill (kinpaint.poisson)": HarmonicFill(),
             **{f"{method} (classical)": ClassicalFill(method) for method in METHODS},
         }
         rows = {}

@@ -1,6 +1,6 @@
 """Do captions help? The same model trained with and without captions on `shapes`, same budget.
 
-    python benchmarks/shapes_captions.py context-encoder [--epochs 6]
+    python benchmarks/shapes_captions.py context-encoder [--epochs 6] [--caption-policy joined]
     python benchmarks/shapes_captions.py pixel [--epochs 3] [--blocks 8]
 
 The built-in `shapes` data hide in the centre an object whose colour, shape and size only
@@ -28,9 +28,9 @@ def train(args, store, folder, captions):
     if args.model == "context-encoder":
         return train_context_encoder(store, folder, captions=captions, epochs=args.epochs, seed=args.seed, verbose=2,
                                      adversarial_weight=args.adversarial_weight,
-                                     caption_in_decoder=args.caption_in_decoder)
+                                     caption_in_decoder=args.caption_in_decoder, caption_policy=args.caption_policy)
     return train_pixel_inpainter(store, folder, captions=captions, epochs=args.epochs, blocks=args.blocks,
-                                 seed=args.seed, verbose=2)
+                                 seed=args.seed, verbose=2, caption_policy=args.caption_policy)
 
 
 def main(argv=None):
@@ -40,6 +40,8 @@ def main(argv=None):
     parser.add_argument("--blocks", type=int, default=8, help="pixel model: gated residual blocks")
     parser.add_argument("--adversarial-weight", type=float, default=0.001, help="context encoder")
     parser.add_argument("--caption-in-decoder", action="store_true", help="context encoder: caption at every scale")
+    parser.add_argument("--caption-policy", choices=("random", "joined"), default="random",
+                        help="one random caption per image, or all of them as one text (training and test)")
     parser.add_argument("--train-images", type=int, default=4000)
     parser.add_argument("--test-images", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
@@ -55,7 +57,8 @@ def main(argv=None):
             model, _ = train(args, store, os.path.join(folder, captions), captions)
             minutes = (time.perf_counter() - start) / 60
             how = f"trained {'with' if captions != 'none' else 'without'} captions, {minutes:.1f} min"
-            for name, results in evaluate_model(model, store, "test", captions=captions).items():
+            rows_of_model = evaluate_model(model, store, "test", captions=captions, caption_policy=args.caption_policy)
+            for name, results in rows_of_model.items():
                 if name == "mean colour fill":
                     rows[name] = results
                 else:
@@ -66,6 +69,7 @@ def main(argv=None):
         columns += ("bits_per_dim",)
     settings = (f"adversarial weight {args.adversarial_weight}, caption in decoder {args.caption_in_decoder}"
                 if args.model == "context-encoder" else f"{args.blocks} gated blocks")
+    settings += f", captions {args.caption_policy}"
     print(f"\n{args.model} ({settings}), {args.epochs} epochs of {args.train_images} images, "
           f"test {args.test_images} images")
     print(format_table(rows, columns))

@@ -67,7 +67,7 @@ def caption_setup(store, captions, policy="random"):
 def train_context_encoder(data, out, captions="words", epochs=10, batch_size=64, widths=(32, 64, 128, 256),
                           precision="auto", adversarial_weight=0.001, learning_rate=1e-3, masks="centre",
                           steps_per_epoch=None, resume=False, force=False, seed=0, verbose="auto",
-                          caption_in_decoder=False, caption_policy="random"):
+                          caption_in_decoder=False, caption_policy="random", prefill=None):
     """Train a `ContextEncoder` on a store, writing into `out` (see `train_run`).
 
     Returns `(model, history dict)`.
@@ -77,7 +77,8 @@ def train_context_encoder(data, out, captions="words", epochs=10, batch_size=64,
 
     def build(store, encoder, caption_dim):
         model = ContextEncoder(image_size=store.image_size, widths=widths, caption_encoder=encoder,
-                               caption_dim=caption_dim, caption_in_decoder=caption_in_decoder, precision=precision)
+                               caption_dim=caption_dim, caption_in_decoder=caption_in_decoder, prefill=prefill,
+                               precision=precision)
         model.compile(default_adam(learning_rate), default_adam(learning_rate), adversarial_weight=adversarial_weight)
         return model
 

@@ -108,6 +108,8 @@ def test_bad_configuration_and_inputs_are_clear_errors():
         ContextEncoder(image_size=20, widths=(4, 8, 16))
     with pytest.raises(ValueError, match="precision must be one of"):
         ContextEncoder(image_size=SIZE, widths=(4, 8), precision="float16")
+    with pytest.raises(ValueError, match="prefill must be one of"):
+        ContextEncoder(image_size=SIZE, widths=(4, 8), prefill="telea")
     model = tiny_model()
     with pytest.raises(ValueError, match=r"takes images \(batch, 16, 16, 3\)"):
         model.inpaint(np.zeros((1, 32, 32, 3)), np.ones((1, 32, 32, 1)))
@@ -123,8 +125,9 @@ def test_nan_loss_stops_training_with_a_clear_error():
         model.fit(tf.data.Dataset.from_tensors(data), verbose=0)
 
 
-def test_keras_file_round_trip_and_resume(tmp_path):
-    model = tiny_model()
+@pytest.mark.parametrize("prefill", [None, "harmonic"])
+def test_keras_file_round_trip_and_resume(tmp_path, prefill):
+    model = tiny_model(prefill=prefill)
     data = tf.data.Dataset.from_tensors(batch()).repeat(4)
     model.fit(data, verbose=0)
     before = model.inpaint(batch()["image"], batch()["mask"], CAPTIONS)
@@ -164,3 +167,21 @@ def test_caption_in_decoder_tiles_the_caption_at_every_scale():
     assert model(batch()).shape == (8, SIZE, SIZE, 3)
     clone = ContextEncoder.from_config(as_json(model.get_config()))
     assert clone.caption_in_decoder and len(clone.generator.weights) == len(model.generator.weights)
+
+
+def test_harmonic_prefill_starts_as_the_harmonic_fill_and_learns_a_correction():
+    from kinpaint.poisson import harmonic_fill
+
+    model = tiny_model(prefill="harmonic")
+    data = batch()
+    expected = np.clip(harmonic_fill(data["image"], data["mask"]), -1, 1)
+    np.testing.assert_allclose(model.inpaint(data["image"], data["mask"], CAPTIONS), expected, atol=1e-6)
+    # Smooth images whose hole is not harmonic: a bump the border cannot show.
+    rows, cols = np.mgrid[0:SIZE, 0:SIZE] / SIZE
+    bump = np.exp(-((rows - 0.5) ** 2 + (cols - 0.5) ** 2) / 0.02)[None, :, :, None] * np.array([0.8, -0.5, 0.3])
+    data["image"] = np.repeat(bump, 8, axis=0).astype(np.float32)
+    history = model.fit(tf.data.Dataset.from_tensors(data).repeat(30), epochs=2, verbose=0).history
+    assert history["reconstruction_loss"][1] < 0.8 * history["reconstruction_loss"][0]
+    filled = model.inpaint(data["image"], data["mask"], CAPTIONS)
+    known = data["mask"][..., 0] == 1
+    np.testing.assert_array_equal(filled[known], data["image"][known])

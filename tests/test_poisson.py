@@ -47,3 +47,25 @@ def test_an_image_without_known_pixels_keeps_the_fill_and_sizes_are_checked():
     np.testing.assert_allclose(poisson_blend(ramp(), np.zeros((1, SIZE, SIZE, 1)), fill), fill)
     with pytest.raises(ValueError, match="one size"):
         poisson_blend(ramp(), np.ones((1, SIZE, SIZE, 1)), ramp(8))
+
+
+def test_harmonic_fill_is_the_mean_of_its_neighbours_inside_a_model_graph():
+    import tensorflow as tf
+
+    from kinpaint.poisson import HarmonicFill, harmonic_fill
+
+    rng = np.random.default_rng(2)
+    image = rng.uniform(-1, 1, (2, SIZE, SIZE, 3)).astype(np.float32)
+    masks = np.ones((2, SIZE, SIZE, 1), np.float32)
+    masks[:, 5:11, 4:12] = 0
+    filled = tf.function(harmonic_fill)(image, masks).numpy()
+    exact = poisson_blend(image, masks, np.zeros_like(image))
+    np.testing.assert_allclose(filled, exact, atol=1e-4)
+    np.testing.assert_allclose(HarmonicFill().inpaint(image, masks), exact, atol=1e-5)
+    known = masks[..., 0] == 1
+    np.testing.assert_array_equal(filled[known], image[known])
+    with tf.GradientTape() as tape:
+        images = tf.constant(image)
+        tape.watch(images)
+        total = tf.reduce_sum(harmonic_fill(images, masks))
+    assert tape.gradient(total, images) is None

@@ -14,6 +14,8 @@ def add_parser(commands):
     context.add_argument("--adversarial-weight", type=float, default=0.001)
     context.add_argument("--caption-in-decoder", action="store_true",
                          help="tile the caption in before every decoder convolution, not only at the bottleneck")
+    context.add_argument("--prefill", choices=("harmonic",), default=None,
+                         help="fill the hole with its harmonic (smoothest) fill first; the network learns a correction")
     context.set_defaults(run=run_context_encoder)
 
     pixel = _add_model(models, "pixel", "gated-residual likelihood inpainter, optionally caption-conditioned "
@@ -78,7 +80,8 @@ def run_context_encoder(args):
 
     model, _ = train_context_encoder(args.data, args.out, widths=parse_widths(args.widths),
                                      adversarial_weight=args.adversarial_weight,
-                                     caption_in_decoder=args.caption_in_decoder, **_common(args))
+                                     caption_in_decoder=args.caption_in_decoder, prefill=args.prefill,
+                                     **_common(args))
     _evaluate(model, args, "Context encoder")
 
 

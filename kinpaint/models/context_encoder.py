@@ -8,16 +8,22 @@ from kinpaint.inpainting import composite
 from kinpaint.layers import ChannelWiseDense, TiledCaptionConcat
 from kinpaint.metrics import psnr
 from kinpaint.models.conditioning import CaptionConditioned
+from kinpaint.poisson import harmonic_fill
 from kinpaint.models.training import (binary_cross_entropy, build_optimizer, check_finite, compile_config,
                                       compile_from, default_adam, hole_error, replica_mean, resolve_precision)
 
 
+PREFILLS = (None, "harmonic")
+
+
 def build_context_generator(image_size, widths, caption_dim=None, caption_units=64, caption_in_decoder=False,
-                            dtype=None, name="generator"):
+                            residual=False, dtype=None, name="generator"):
     """Encoder of strided 5x5 convolutions, `ChannelWiseDense` bottleneck, mirrored decoder.
 
-    Inputs: `(B, S, S, 4)` the masked image and its mask, and `(B, caption_dim)` when
-    conditioned. Output: `(B, S, S, 3)` float32 in [-1, 1], a prediction of every pixel.
+    Inputs: `(B, S, S, 4)` the masked (or prefilled) image and its mask, and
+    `(B, caption_dim)` when conditioned. Output: `(B, S, S, 3)` float32, a prediction of
+    every pixel: in [-1, 1] (tanh), or with `residual` an unbounded correction whose last
+    layer starts at zero.
     The encoder's feature map at each scale is added to the decoder's (skip connections).
     The caption is tiled in at the bottleneck and, with `caption_in_decoder`, before
     every decoder convolution too.
@@ -44,8 +50,9 @@ def build_context_generator(image_size, widths, caption_dim=None, caption_units=
                                    name=f"decode_{index}")(x)
         x = layers.BatchNormalization(synchronized=True, dtype=dtype, name=f"decode_{index}_norm")(x)
         x = layers.ReLU(dtype=dtype)(layers.Add(dtype=dtype)([x, skips[index]]))
-    x = layers.Conv2DTranspose(3, 5, strides=2, padding="same", dtype=dtype, name="decode_pixels")(x)
-    outputs = layers.Activation("tanh", dtype="float32", name="fill")(x)
+    x = layers.Conv2DTranspose(3, 5, strides=2, padding="same", dtype=dtype, name="decode_pixels",
+                               kernel_initializer="zeros" if residual else "glorot_uniform")(x)
+    outputs = layers.Activation("linear" if residual else "tanh", dtype="float32", name="fill")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -92,6 +99,9 @@ class ContextEncoder(CaptionConditioned, keras.Model):
         caption_in_decoder: also tile the caption in before every decoder convolution.
         caption_dropout: fraction of training examples whose caption is hidden (zero
             vector), so the model also fills well with `captions=None`.
+        prefill: `None` (the seed's model: the generator sees the hole as zeros and paints
+            it), or `"harmonic"`: the hole is first filled by `kinpaint.poisson.harmonic_fill`
+            and the generator learns a correction to that fill, starting from none.
         precision: `"auto"`, `"float32"` or `"mixed_bfloat16"` for the two networks.
 
     Call: `{"image": (B, S, S, 3) in [-1, 1], "mask": (B, S, S, 1), "caption": (B,) or (B, D)}`
@@ -99,7 +109,8 @@ class ContextEncoder(CaptionConditioned, keras.Model):
     """
 
     def __init__(self, image_size=64, widths=(32, 64, 128, 256), caption_encoder=None, caption_dim=None,
-                 caption_units=64, caption_in_decoder=False, caption_dropout=0.1, precision="auto", **kwargs):
+                 caption_units=64, caption_in_decoder=False, caption_dropout=0.1, prefill=None, precision="auto",
+                 **kwargs):
         super().__init__(**kwargs)
         self.image_size = int(image_size)
         self.widths = tuple(int(width) for width in widths)
@@ -108,10 +119,14 @@ class ContextEncoder(CaptionConditioned, keras.Model):
         self._init_captions(caption_encoder, caption_dim, caption_dropout)
         self.caption_units = int(caption_units)
         self.caption_in_decoder = bool(caption_in_decoder)
+        if prefill not in PREFILLS:
+            raise ValueError(f"prefill must be one of {PREFILLS}, got {prefill!r}")
+        self.prefill = prefill
         self.precision = precision
         policy = resolve_precision(precision)
         self.generator = build_context_generator(self.image_size, self.widths, self.caption_dim,
-                                                 self.caption_units, self.caption_in_decoder, policy)
+                                                 self.caption_units, self.caption_in_decoder,
+                                                 residual=prefill is not None, dtype=policy)
         self.discriminator = build_context_discriminator(self.image_size, self.widths, self.caption_dim,
                                                          self.caption_units, policy)
         self.trackers = {name: keras.metrics.Mean(name=name)
@@ -125,8 +140,13 @@ class ContextEncoder(CaptionConditioned, keras.Model):
     # The forward pass.
 
     def _generate(self, images, masks, vectors, training):
-        masked = ops.concatenate([images * masks, masks], axis=-1)  # (B, S, S, 4)
-        return self.generator(self._with_caption(masked, vectors), training=training)
+        if self.prefill is None:
+            masked = ops.concatenate([images * masks, masks], axis=-1)  # (B, S, S, 4)
+            return self.generator(self._with_caption(masked, vectors), training=training)
+        start = harmonic_fill(images, masks)
+        correction = self.generator(self._with_caption(ops.concatenate([start, masks], axis=-1), vectors),
+                                    training=training)
+        return ops.clip(start + correction, -1.0, 1.0)
 
     def call(self, inputs, training=False):
         images, masks, captions = self._unpack(inputs)
@@ -209,6 +229,7 @@ class ContextEncoder(CaptionConditioned, keras.Model):
             **self._caption_config(),
             "caption_units": self.caption_units,
             "caption_in_decoder": self.caption_in_decoder,
+            "prefill": self.prefill,
             "precision": self.precision,
         }
 
