@@ -40,13 +40,15 @@ def main(argv=None):
     parser.add_argument("--blocks", type=int, default=8, help="pixel model: gated residual blocks")
     parser.add_argument("--adversarial-weight", type=float, default=0.001, help="context encoder")
     parser.add_argument("--caption-in-decoder", action="store_true", help="context encoder: caption at every scale")
-    parser.add_argument("--caption-policy", choices=("random", "joined"), default="random",
-                        help="one random caption per image, or all of them as one text (training and test)")
+    parser.add_argument("--caption-policy", choices=("random", "joined"), default=None,
+                        help="one random caption per image, or all of them as one text (training and test); "
+                        "default: the recipe's (joined for the context encoder, random for the pixel model)")
     parser.add_argument("--train-images", type=int, default=4000)
     parser.add_argument("--test-images", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     args.epochs = args.epochs or (6 if args.model == "context-encoder" else 3)
+    args.caption_policy = args.caption_policy or ("joined" if args.model == "context-encoder" else "random")
     with tempfile.TemporaryDirectory() as folder:
         store = os.path.join(folder, "shapes.h5")
         counts = {"train": args.train_images, "val": 256, "test": args.test_images}

@@ -20,15 +20,18 @@ def split_or_whole(store, split):
     return split if split in store.splits else None
 
 
-def choose_policy(model, policy="random"):
+def choose_policy(model, policy="random", embeddings=None):
     """The pipeline's caption policy for `model`: `policy` when it reads captions, else `"none"`.
 
     `"random"` gives one caption per image, drawn afresh every epoch; `"joined"` gives all
-    of the image's captions as one text (see `kinpaint.data.make_dataset`).
+    of the image's captions as one text, or, for a model reading cached vectors
+    (`embeddings`), the mean of their vectors (see `kinpaint.data.make_dataset`).
     """
     if policy not in ("random", "joined"):
         raise ValueError(f"caption_policy must be 'random' or 'joined', got {policy!r}")
-    return policy if model.conditioned else "none"
+    if not model.conditioned:
+        return "none"
+    return "mean" if policy == "joined" and embeddings is not None else policy
 
 
 def caption_setup(store, captions, policy="random"):
@@ -55,9 +58,6 @@ def caption_setup(store, captions, policy="random"):
         longest = [CAPTION_SEPARATOR.join(image) for image in per_image] if policy == "joined" else texts
         max_words = max(32, int(word_counts(longest).max()))
         return MeanWordEmbedding.from_captions(texts, output_dim=64, min_count=2, max_words=max_words), None, None
-    if policy == "joined" and cache_name(captions) in store.embedding_names:
-        raise ValueError(f"{store.path} holds cached {captions!r} vectors, one per caption; caption_policy "
-                         "'joined' needs caption strings (train with the encoder itself, or 'random')")
     cached = cache_name(captions)
     if cached in store.embedding_names:
         return None, store.read_embeddings(cached, 0, 1)[0].shape[-1], cached
@@ -67,8 +67,11 @@ def caption_setup(store, captions, policy="random"):
 def train_context_encoder(data, out, captions="words", epochs=10, batch_size=64, widths=(32, 64, 128, 256),
                           precision="auto", adversarial_weight=0.001, learning_rate=1e-3, masks="centre",
                           steps_per_epoch=None, resume=False, force=False, seed=0, verbose="auto",
-                          caption_in_decoder=False, caption_policy="random", prefill=None):
+                          caption_in_decoder=False, caption_policy="joined", prefill=None):
     """Train a `ContextEncoder` on a store, writing into `out` (see `train_run`).
+
+    Captions are all of the image's joined by default: on `shapes` that beat one random
+    caption per step (docs/benchmarks.md).
 
     Returns `(model, history dict)`.
     """
@@ -165,7 +168,7 @@ def train_run(model_file, build, data, out, captions, epochs, batch_size, masks=
         if os.path.exists(paths[HISTORY_FILE]):
             os.remove(paths[HISTORY_FILE])  # --force: the old run's log goes with its model
     initial_epoch = len(next(iter(history.values()), []))
-    policy = choose_policy(model, caption_policy)
+    policy = choose_policy(model, caption_policy, embeddings)
     train_split = split_or_whole(store, "train")
     start, stop = store.split_range(train_split)
     if stop - start < batch_size:
@@ -211,7 +214,7 @@ def evaluate_model(model, data, split="test", batch_size=64, captions="words", m
     settings = [(f"{name}, captions", True), (f"{name}, no captions", False)] if model.conditioned else [(name, False)]
     rows = {}
     for row, use_captions in settings:
-        policy = choose_policy(model, caption_policy) if use_captions else "none"
+        policy = choose_policy(model, caption_policy, embeddings) if use_captions else "none"
         test = make_dataset(store, split, batch_size, policy, embeddings, masks=masks, shuffle=False)
         rows[row] = evaluate_inpainter(inpainter, test, use_captions, max_batches)
         if hasattr(model, "nll"):

@@ -9,7 +9,8 @@ def add_parser(commands):
     parser = commands.add_parser("train", help="train a model on an HDF5 store")
     models = parser.add_subparsers(dest="model", required=True, metavar="MODEL")
     context = _add_model(models, "context-encoder", "adversarial context encoder, optionally caption-conditioned "
-                         "(seed 003)", "context_encoder.keras", captions="words", batch_size=64)
+                         "(seed 003)", "context_encoder.keras", captions="words", batch_size=64,
+                         caption_policy="joined")
     context.add_argument("--widths", default="32,64,128,256", help="encoder widths, one per halving")
     context.add_argument("--adversarial-weight", type=float, default=0.001)
     context.add_argument("--caption-in-decoder", action="store_true",
@@ -40,14 +41,15 @@ def add_parser(commands):
     gan.set_defaults(run=run_dcgan)
 
 
-def _add_model(models, name, help, model_file, captions, batch_size, learning_rate=1e-3):
+def _add_model(models, name, help, model_file, captions, batch_size, learning_rate=1e-3, caption_policy="random"):
     parser = models.add_parser(name, help=help, description=f"Writes RUN/{model_file} every epoch, history.csv, "
                                "loss.png and image grids, then an evaluation table on the test split.")
     parser.add_argument("--data", required=True, help="a store written by `kinpaint prepare`")
     parser.add_argument("--out", required=True, help="folder of the run")
     parser.add_argument("--captions", default=captions, help=f"{CAPTION_HELP}; default {captions!r}")
-    parser.add_argument("--caption-policy", choices=("random", "joined"), default="random",
-                        help="'random': one of the image's captions per step; 'joined': all of them as one text")
+    parser.add_argument("--caption-policy", choices=("random", "joined"), default=caption_policy,
+                        help="'random': one of the image's captions per step; 'joined': all of them as one text "
+                        f"(the mean of cached vectors); default {caption_policy!r}")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=batch_size)
     parser.add_argument("--learning-rate", type=float, default=learning_rate)
