@@ -58,37 +58,47 @@ def main(argv=None):
     parser.add_argument("--test-images", type=int, default=128)
     parser.add_argument("--steps-per-epoch", type=int, default=None, help="for a quick smoke run")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--models", default="context,pixel,dcgan",
+                        help="which models to train and fill with, comma-separated; the classical fills always run")
     args = parser.parse_args(argv)
+    models = set(args.models.split(","))
+    if not models <= {"context", "pixel", "dcgan"}:
+        parser.error(f"--models takes context, pixel and dcgan; got {args.models!r}")
     with tempfile.TemporaryDirectory() as folder:
         store = os.path.join(folder, "photos.h5")
         write_store(store, open_reader("photos"), force=True, progress=False, source="photos")
         common = dict(captions="none", seed=args.seed, verbose=2, steps_per_epoch=args.steps_per_epoch)
-        prefill = None if args.prefill == "none" else args.prefill
-        context, context_minutes = timed(train_context_encoder, store, os.path.join(folder, "context"),
-                                         epochs=args.epochs, prefill=prefill,
-                                         adversarial_weight=args.adversarial_weight, **common)
-        pixel, pixel_minutes = timed(train_pixel_inpainter, store, os.path.join(folder, "pixel"),
-                                     epochs=args.pixel_epochs, blocks=8, **common)
-        gan, gan_minutes = timed(train_dcgan, store, os.path.join(folder, "gan"), epochs=args.gan_epochs, **common)
         test = make_dataset(Store(store), "test", args.test_images, "none", shuffle=False).take(1)
-        semantic, shared = gan.semantic_inpainter(restarts=args.restarts, steps=args.search_steps), {}
-        fills = {
-            f"context encoder (prefill {args.prefill}, {args.epochs} epochs, {context_minutes:.1f} min)": context,
-            f"pixel inpainter, mean fill ({args.pixel_epochs} epochs, {pixel_minutes:.1f} min)": pixel,
-            f"semantic, Poisson blend (DCGAN {args.gan_epochs} epochs, {gan_minutes:.1f} min)":
-                SearchOnce(semantic, True, shared),
-            "semantic, no blend (same search)": SearchOnce(semantic, False, shared),
+        fills = {}
+        if "context" in models:
+            prefill = None if args.prefill == "none" else args.prefill
+            context, minutes = timed(train_context_encoder, store, os.path.join(folder, "context"),
+                                     epochs=args.epochs, prefill=prefill,
+                                     adversarial_weight=args.adversarial_weight, **common)
+            fills[f"context encoder (prefill {args.prefill}, {args.epochs} epochs, {minutes:.1f} min)"] = context
+        if "pixel" in models:
+            pixel, minutes = timed(train_pixel_inpainter, store, os.path.join(folder, "pixel"),
+                                   epochs=args.pixel_epochs, blocks=8, **common)
+            fills[f"pixel inpainter, mean fill ({args.pixel_epochs} epochs, {minutes:.1f} min)"] = pixel
+        if "dcgan" in models:
+            gan, minutes = timed(train_dcgan, store, os.path.join(folder, "gan"), epochs=args.gan_epochs, **common)
+            semantic, shared = gan.semantic_inpainter(restarts=args.restarts, steps=args.search_steps), {}
+            fills[f"semantic, Poisson blend (DCGAN {args.gan_epochs} epochs, {minutes:.1f} min)"] = SearchOnce(
+                semantic, True, shared)
+            fills["semantic, no blend (same search)"] = SearchOnce(semantic, False, shared)
+        fills.update({
             "mean colour fill": MeanColourFill(),
             "harmonic fill (kinpaint.poisson)": HarmonicFill(),
             **{f"{method} (classical)": ClassicalFill(method) for method in METHODS},
-        }
+        })
         rows = {}
         for name, inpainter in fills.items():
             start = time.perf_counter()
             rows[name] = evaluate_inpainter(inpainter, test, False)
             print(f"{name}: filled in {time.perf_counter() - start:.1f} s", flush=True)
-        rows[next(iter(k for k in rows if k.startswith("pixel")))]["bits_per_dim"] = pixel.evaluate(
-            test, verbose=0, return_dict=True)["bits_per_dim"]
+        if "pixel" in models:
+            rows[next(iter(k for k in rows if k.startswith("pixel")))]["bits_per_dim"] = pixel.evaluate(
+                test, verbose=0, return_dict=True)["bits_per_dim"]
     print(f"\nphotos test split, first {args.test_images} crops, centre 32x32 holes, no captions")
     print(format_table(rows, ("hole_psnr", "hole_ssim", "hole_l1", "hole_l2", "image_psnr", "bits_per_dim")))
 
