@@ -3,7 +3,7 @@
     python benchmarks/photos_comparison.py [--epochs 15] [--prefill harmonic] [--pixel-epochs 2] [--gan-epochs 10]
 
 Trains, on the packaged photographs' training crops and without captions (photos have
-none), the context encoder (the documented recipe: `--prefill harmonic`), the gated pixel
+none), the context encoder (the documented recipe: harmonic prefill, no adversarial loss), the gated pixel
 inpainter (8 blocks) and a DCGAN, then fills the centre holes of the first `--test-images`
 test crops with: each model, semantic inpainting with and without Poisson blending, the
 mean colour, kinpaint's harmonic fill (the context encoder's starting point), OpenCV's
@@ -50,7 +50,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=15, help="context encoder")
     parser.add_argument("--prefill", choices=("harmonic", "none"), default="harmonic", help="context encoder")
-    parser.add_argument("--adversarial-weight", type=float, default=0.001, help="context encoder")
+    parser.add_argument("--adversarial-weight", type=float, default=0.0, help="context encoder")
     parser.add_argument("--pixel-epochs", type=int, default=2)
     parser.add_argument("--gan-epochs", type=int, default=10)
     parser.add_argument("--restarts", type=int, default=4)
