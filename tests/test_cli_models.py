@@ -48,7 +48,7 @@ def test_train_error_messages(shapes_store, tmp_path, capsys):
     assert main(["train", "context-encoder", "--data", str(tmp_path / "none.h5"), "--out", str(tmp_path / "c")]) == 2
 
 
-def test_joined_captions_train_an_encoder_that_reads_every_caption(shapes_store, tmp_path):
+def test_joined_captions_and_prefill_from_the_command_line(shapes_store, tmp_path):
     import keras
 
     from kinpaint.data import Store
@@ -56,8 +56,9 @@ def test_joined_captions_train_an_encoder_that_reads_every_caption(shapes_store,
     from kinpaint.layers.mean_word_embedding import word_counts
 
     out = tmp_path / "run"
-    assert train(shapes_store, out, "--caption-policy", "joined") == 0
+    assert train(shapes_store, out, "--caption-policy", "joined", "--prefill", "harmonic") == 0
     model = keras.models.load_model(out / "context_encoder.keras")
+    assert model.prefill == "harmonic"
     store = Store(shapes_store)
     texts = [CAPTION_SEPARATOR.join(image) for image in store.read_captions(*store.split_range("train"))]
     longest = int(word_counts(texts).max())
