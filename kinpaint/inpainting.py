@@ -36,15 +36,22 @@ def composite(images, masks, fills):
     return ops.where(masks >= 1.0, images, blend)
 
 
+def known_mean_colour(images, masks):
+    """Mean colour of each image's known pixels: `(B, H, W, C)`, `(B, H, W, 1)` -> `(B, 1, 1, C)`
+    float32; zeros for an image with no known pixel."""
+    images = tf.cast(images, tf.float32)
+    masks = tf.cast(masks, tf.float32)
+    known = tf.reduce_sum(masks, axis=(1, 2), keepdims=True)
+    return tf.reduce_sum(images * masks, axis=(1, 2), keepdims=True) / tf.maximum(known, 1.0)
+
+
 class MeanColourFill:
     """Classical baseline: fill each image's hole with the mean colour of its known pixels."""
 
     def inpaint(self, images, masks, captions=None):
         images = tf.convert_to_tensor(images, tf.float32)
         masks = tf.convert_to_tensor(masks, tf.float32)
-        known = tf.reduce_sum(masks, axis=[1, 2, 3])
-        mean = tf.reduce_sum(images * masks, axis=[1, 2]) / tf.maximum(known, 1.0)[:, None]
-        fills = tf.broadcast_to(mean[:, None, None, :], tf.shape(images))
+        fills = tf.broadcast_to(known_mean_colour(images, masks), tf.shape(images))
         return composite(images, masks, fills)
 
 

@@ -4,7 +4,7 @@ and its special case the harmonic fill (a hole's smoothest continuation of its b
 import numpy as np
 import tensorflow as tf
 
-from kinpaint.inpainting import composite
+from kinpaint.inpainting import composite, known_mean_colour
 
 
 _CROSS = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], np.float32)[:, :, None, None]
@@ -95,9 +95,7 @@ def harmonic_fill(images, masks, max_iterations=60, tolerance=1e-4):
     masks = tf.cast(masks, tf.float32)
     # A flat fill has no gradients, so any constant gives the same solution; the border's
     # mean colour starts the solver close to it.
-    known = tf.reduce_sum(masks, axis=(1, 2), keepdims=True)
-    mean = tf.reduce_sum(images * masks, axis=(1, 2), keepdims=True) / tf.maximum(known, 1.0)
-    flat = tf.broadcast_to(mean, tf.shape(images))
+    flat = tf.broadcast_to(known_mean_colour(images, masks), tf.shape(images))
     return tf.stop_gradient(_blend(images, masks, flat, max_iterations, tolerance))
 
 

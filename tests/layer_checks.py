@@ -74,6 +74,18 @@ def check_fit_step(layer, shapes):
         assert not np.array_equal(keras.ops.convert_to_numpy(weight), old), f"fit did not change {weight.path}"
 
 
+def fit_save_and_reload(model, data, path):
+    """Fit `model` on `data`, save it to `path` (.keras) and load it back; the reloaded
+    model's config must equal the original's (compared as JSON)."""
+    import json
+
+    model.fit(data, verbose=0)
+    model.save(path)
+    reloaded = keras.models.load_model(path)
+    assert json.loads(json.dumps(reloaded.get_config())) == json.loads(json.dumps(model.get_config()))
+    return reloaded
+
+
 def check_resumes_like_the_original(model, reloaded, data):
     """One more `fit` on `data` moves a reloaded model exactly as it moves the original."""
     model.fit(data, verbose=0)

@@ -30,8 +30,10 @@ def run(args):
         write_store(store, open_reader("shapes", counts=counts), force=True, source="shapes")
     elif Store(store).splits.get("train", (0, 0))[1] != args.train_images:
         raise FileExistsError(f"{store} holds another demo's data; pass --force to rebuild it")
-    model, _ = train_context_encoder(store, args.out, captions="words", epochs=args.epochs, force=args.force)
-    rows = evaluate_model(model, store, "test", caption_policy="joined")
+    policy = "joined"  # evaluated as trained
+    model, _ = train_context_encoder(store, args.out, captions="words", epochs=args.epochs, force=args.force,
+                                     caption_policy=policy)
+    rows = evaluate_model(model, store, "test", caption_policy=policy)
     print(write_table(rows, os.path.join(args.out, TABLE_FILE), "Demo: context encoder on the shapes test split"))
     for label, name in (("model", MODEL_FILE), ("loss curves", CURVES_FILE), ("evaluation", TABLE_FILE),
                         ("image grids", "grids")):
