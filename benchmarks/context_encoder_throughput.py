@@ -6,7 +6,8 @@ Same networks (widths 32-64-128-256, caption-conditioned by learned word vectors
 64x64 `shapes` images with centre holes, all in one process:
 
 - `reference`: written the way keras.io's GAN examples write it: a `tf.function` train
-  step, float32, no XLA; the discriminator learns from real and filled images
+  step, float32, no XLA, Keras' own `BatchNormalization` (kinpaint's networks use
+  `FusedBatchNormalization`); the discriminator learns from real and filled images
   concatenated, then the generator runs again for its own update;
 - `kinpaint float32`: `ContextEncoder.fit` with `precision="float32"`;
 - `kinpaint default`: `ContextEncoder.fit` with `precision="auto"` (what `kinpaint train`
@@ -31,7 +32,7 @@ import tensorflow as tf
 
 from kinpaint.data import ArraySource, load_shapes, make_dataset
 from kinpaint.inpainting import composite
-from kinpaint.layers import MeanWordEmbedding
+from kinpaint.layers import FusedBatchNormalization, MeanWordEmbedding
 from kinpaint.metrics import psnr
 from kinpaint.models import ContextEncoder, resolve_precision
 from kinpaint.models.training import hole_error
@@ -91,9 +92,20 @@ def matmul_peak(dtype, n=2048, repeats=20):
     return statistics.median(rates)
 
 
+def with_keras_batch_norm(network):
+    """A copy of `network` (new weights) with Keras' own BatchNormalization, unsynchronized as keras.io writes it."""
+    def clone(layer):
+        if isinstance(layer, FusedBatchNormalization):
+            return keras.layers.BatchNormalization.from_config({**layer.get_config(), "synchronized": False})
+        return layer.__class__.from_config(layer.get_config())
+
+    return keras.models.clone_model(network, clone_function=clone)
+
+
 def reference_step_function(model):
-    """The keras.io pattern around kinpaint's networks, float32, no XLA."""
-    generator, discriminator, encoder = model.generator, model.discriminator, model.caption_encoder
+    """The keras.io pattern around the model's networks in stock Keras layers, float32, no XLA."""
+    generator, discriminator = with_keras_batch_norm(model.generator), with_keras_batch_norm(model.discriminator)
+    encoder = model.caption_encoder
     g_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5, clipnorm=1.0)
     d_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5, clipnorm=1.0)
     bce = keras.losses.BinaryCrossentropy(from_logits=True)

@@ -2,7 +2,10 @@ import keras
 import numpy as np
 import pytest
 
-from kinpaint.layers import ChannelWiseDense, Composite, GatedResidualBlock, TiledCaptionConcat
+import tensorflow as tf
+
+from kinpaint.layers import (ChannelWiseDense, Composite, FusedBatchNormalization, GatedResidualBlock,
+                             TiledCaptionConcat)
 from layer_checks import (check_fit_step, check_gradients_reach_every_weight, check_saved_model_round_trip,
                           random_data, run_keras_layer_test)
 
@@ -13,6 +16,8 @@ CASES = [
     (GatedResidualBlock, {"bottleneck": 4, "kernel_size": 5, "conditional": True}, [(2, 5, 7, 6), (2, 3)], (2, 5, 7, 6)),
     (TiledCaptionConcat, {"units": 3}, [(2, 4, 4, 8), (2, 5)], (2, 4, 4, 11)),
     (TiledCaptionConcat, {"units": 2, "activation": "relu"}, [(3, 2, 6, 1), (3, 7)], (3, 2, 6, 3)),
+    (FusedBatchNormalization, {"synchronized": True}, (2, 4, 4, 8), (2, 4, 4, 8)),
+    (FusedBatchNormalization, {"center": False, "momentum": 0.5}, (3, 2, 5, 3), (3, 2, 5, 3)),
 ]
 IDS = [f"{cls.__name__}-{i}" for i, (cls, *_) in enumerate(CASES)]
 
@@ -91,3 +96,38 @@ def test_composite_layer_keeps_known_pixels(tmp_path):
     np.testing.assert_array_equal(output[known], images[known])
     np.testing.assert_array_equal(output[~known], fills[~known])
     check_saved_model_round_trip(Composite(), [(2, 4, 4, 3), (2, 4, 4, 1), (2, 4, 4, 3)], tmp_path)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"scale": False, "momentum": 0.5}, {"center": False, "epsilon": 1e-2}])
+def test_fused_batch_norm_matches_keras_batch_norm(kwargs):
+    data = tf.constant(random_data((8, 5, 6, 7)) * 3.0 + 2.0)
+    keras_layer, fused = keras.layers.BatchNormalization(**kwargs), FusedBatchNormalization(**kwargs)
+    keras_layer.build(data.shape)
+    fused.build(data.shape)
+    fused.set_weights([weight + 0.1 * index for index, weight in enumerate(keras_layer.get_weights())])
+    keras_layer.set_weights(fused.get_weights())
+    start = fused.moving_mean.numpy().copy()
+    for training in (True, False):
+        outputs, input_gradients = [], []
+        for layer in (keras_layer, fused):
+            with tf.GradientTape() as tape:
+                tape.watch(data)
+                output = layer(data, training=training)
+                loss = tf.reduce_sum(tf.square(output) * tf.range(7.0))
+            outputs.append(output.numpy())
+            input_gradients.append(tape.gradient(loss, data).numpy())
+        np.testing.assert_allclose(outputs[1], outputs[0], atol=1e-5)
+        np.testing.assert_allclose(input_gradients[1], input_gradients[0], atol=1e-4)
+        for expected, actual in zip(keras_layer.get_weights(), fused.get_weights()):
+            np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6)  # moving statistics updated alike
+    assert not np.allclose(fused.moving_mean.numpy(), start)  # training moved them
+
+
+def test_fused_batch_norm_falls_back_where_the_kernel_does_not_apply():
+    data = random_data((4, 6, 3))  # 3-D: Keras' path
+    np.testing.assert_allclose(FusedBatchNormalization()(data, training=True),
+                               keras.layers.BatchNormalization()(data, training=True), atol=1e-5)
+    layer = FusedBatchNormalization(synchronized=True)
+    assert layer._fused_applies(tf.zeros((2, 4, 4, 3)), True, None)
+    assert not layer._fused_applies(tf.zeros((2, 4, 4, 3), tf.float64), True, None)
+    assert not FusedBatchNormalization(axis=1)._fused_applies(tf.zeros((2, 4, 4, 3)), True, None)

@@ -5,6 +5,7 @@ from kinpaint.layers.caption_map import CaptionMap
 from kinpaint.layers.channel_wise_dense import ChannelWiseDense
 from kinpaint.layers.char_cnn_gru import CharCNNGRU
 from kinpaint.layers.composite import Composite
+from kinpaint.layers.fused_batch_norm import FusedBatchNormalization
 from kinpaint.layers.gated_residual_block import GatedResidualBlock
 from kinpaint.layers.hub_text_encoder import HubTextEncoder
 from kinpaint.layers.mean_word_embedding import MeanWordEmbedding

@@ -5,7 +5,7 @@ import tensorflow as tf
 from keras import layers, ops
 
 from kinpaint.inpainting import composite
-from kinpaint.layers import ChannelWiseDense, TiledCaptionConcat
+from kinpaint.layers import ChannelWiseDense, FusedBatchNormalization, TiledCaptionConcat
 from kinpaint.metrics import psnr
 from kinpaint.models.conditioning import CaptionConditioned
 from kinpaint.poisson import harmonic_fill
@@ -33,7 +33,7 @@ def build_context_generator(image_size, widths, caption_dim=None, caption_units=
     x, skips = image_input, []
     for index, width in enumerate(widths):
         x = layers.Conv2D(width, 5, strides=2, padding="same", use_bias=False, dtype=dtype, name=f"encode_{index}")(x)
-        x = layers.BatchNormalization(synchronized=True, dtype=dtype, name=f"encode_{index}_norm")(x)
+        x = FusedBatchNormalization(synchronized=True, dtype=dtype, name=f"encode_{index}_norm")(x)
         x = layers.LeakyReLU(0.2, dtype=dtype)(x)
         skips.append(x)
     x = ChannelWiseDense(dropout=0.0, dtype=dtype, name="channel_wise_dense")(x)
@@ -42,13 +42,13 @@ def build_context_generator(image_size, widths, caption_dim=None, caption_units=
         inputs.append(caption_input)
         x = TiledCaptionConcat(caption_units, dtype=dtype, name="caption_concat")([x, caption_input])
     x = layers.Conv2D(widths[-1], 1, dtype=dtype, name="bottleneck_mix")(x)  # mixes channels after the channel-wise map
-    x = layers.ReLU(dtype=dtype)(layers.BatchNormalization(synchronized=True, dtype=dtype, name="bottleneck_norm")(x))
+    x = layers.ReLU(dtype=dtype)(FusedBatchNormalization(synchronized=True, dtype=dtype, name="bottleneck_norm")(x))
     for index, width in reversed(list(enumerate(widths[:-1]))):
         if caption_dim and caption_in_decoder:
             x = TiledCaptionConcat(caption_units, dtype=dtype, name=f"decode_{index}_caption")([x, caption_input])
         x = layers.Conv2DTranspose(width, 5, strides=2, padding="same", use_bias=False, dtype=dtype,
                                    name=f"decode_{index}")(x)
-        x = layers.BatchNormalization(synchronized=True, dtype=dtype, name=f"decode_{index}_norm")(x)
+        x = FusedBatchNormalization(synchronized=True, dtype=dtype, name=f"decode_{index}_norm")(x)
         x = layers.ReLU(dtype=dtype)(layers.Add(dtype=dtype)([x, skips[index]]))
     x = layers.Conv2DTranspose(3, 5, strides=2, padding="same", dtype=dtype, name="decode_pixels",
                                kernel_initializer="zeros" if residual else "glorot_uniform")(x)
@@ -63,7 +63,7 @@ def discriminator_features(images, widths, dtype=None):
     for index, width in enumerate(widths):
         x = layers.Conv2D(width, 5, strides=2, padding="same", use_bias=index == 0, dtype=dtype, name=f"conv_{index}")(x)
         if index:
-            x = layers.BatchNormalization(synchronized=True, dtype=dtype, name=f"conv_{index}_norm")(x)
+            x = FusedBatchNormalization(synchronized=True, dtype=dtype, name=f"conv_{index}_norm")(x)
         x = layers.LeakyReLU(0.2, dtype=dtype)(x)
     return x
 

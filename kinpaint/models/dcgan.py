@@ -5,6 +5,7 @@ import tensorflow as tf
 from keras import layers, ops
 
 from kinpaint.inpainting import as_numpy
+from kinpaint.layers import FusedBatchNormalization
 from kinpaint.models.conditioning import CaptionConditioned
 from kinpaint.models.context_encoder import discriminator_features
 from kinpaint.models.training import (binary_cross_entropy, build_optimizer, check_finite, compile_config,
@@ -31,11 +32,11 @@ def build_dcgan_generator(image_size=64, noise_dim=100, widths=(256, 128, 64, 32
         x = layers.Concatenate(dtype=dtype)([noise, layers.LeakyReLU(0.2, dtype=dtype)(projected)])
     x = layers.Dense(start * start * widths[0], use_bias=False, dtype=dtype, name="project")(x)
     x = layers.Reshape((start, start, widths[0]), dtype=dtype)(x)
-    x = layers.ReLU(dtype=dtype)(layers.BatchNormalization(synchronized=True, dtype=dtype, name="project_norm")(x))
+    x = layers.ReLU(dtype=dtype)(FusedBatchNormalization(synchronized=True, dtype=dtype, name="project_norm")(x))
     for index, width in enumerate(widths[1:]):
         x = layers.Conv2DTranspose(width, 5, strides=2, padding="same", use_bias=False, dtype=dtype,
                                    name=f"up_{index}")(x)
-        x = layers.ReLU(dtype=dtype)(layers.BatchNormalization(synchronized=True, dtype=dtype, name=f"up_{index}_norm")(x))
+        x = layers.ReLU(dtype=dtype)(FusedBatchNormalization(synchronized=True, dtype=dtype, name=f"up_{index}_norm")(x))
     x = layers.Conv2DTranspose(3, 5, strides=2, padding="same", dtype=dtype, name="to_pixels")(x)
     return keras.Model(inputs, layers.Activation("tanh", dtype="float32", name="image")(x), name=name)
 
