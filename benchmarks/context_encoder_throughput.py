@@ -14,7 +14,8 @@ Same networks (widths 32-64-128-256, caption-conditioned by learned word vectors
   and the demo use; `mixed_bfloat16` on a CPU with AVX512-BF16).
 
 Throughput is the median images/s over timed chunks after a warm-up, inside one loop
-over one iterator for each method (one `fit` call for kinpaint). A float32 and a
+over one iterator for each method (one `fit` call for kinpaint). The methods take turns
+for `--rounds` rounds, so a slow spell of a shared machine falls on all of them. A float32 and a
 bfloat16 `tf.linalg.matmul` are timed in the same run; the table reports each training
 step's arithmetic rate (convolution and dense multiply-adds, backward counted as twice the
 forward) as a fraction of the matching peak; an estimate, not a profile. Quality: the two kinpaint runs
@@ -138,14 +139,15 @@ def reference_step_function(model):
     return train_step
 
 
-def median_rate(run_chunk, chunks, steps):
+def chunk_rates(run_chunk, chunks, steps):
+    """images/s of each of `chunks` chunks of `steps` steps, after 2 warm-up steps."""
     run_chunk(2)  # warm-up: tracing and first allocations
     rates = []
     for _ in range(chunks):
         start = time.perf_counter()
         run_chunk(steps)
         rates.append(steps * BATCH / (time.perf_counter() - start))
-    return statistics.median(rates)
+    return rates
 
 
 class BatchClock(keras.callbacks.Callback):
@@ -157,8 +159,8 @@ class BatchClock(keras.callbacks.Callback):
         self.times.append(time.perf_counter())
 
 
-def fit_rate(model, data, chunks, steps):
-    """Median images/s over chunks of `steps` batches inside one `fit`, after 2 warm-up steps.
+def fit_chunk_rates(model, data, chunks, steps):
+    """images/s of each of `chunks` chunks of `steps` batches inside one `fit`, after 2 warm-up steps.
 
     One `fit` call, as a user trains: a fresh `fit` per chunk would also time making the
     dataset iterator and the callbacks.
@@ -166,7 +168,7 @@ def fit_rate(model, data, chunks, steps):
     clock = BatchClock()
     model.fit(data, steps_per_epoch=2 + chunks * steps, epochs=1, verbose=0, callbacks=[clock])
     marks = clock.times[1::steps][: chunks + 1]  # end of warm-up, then the end of each chunk
-    return statistics.median(steps * BATCH / (later - earlier) for earlier, later in zip(marks, marks[1:]))
+    return [steps * BATCH / (later - earlier) for earlier, later in zip(marks, marks[1:])]
 
 
 def hole_psnr(model, test):
@@ -181,7 +183,8 @@ def hole_psnr(model, test):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=10, help="steps per timed chunk")
-    parser.add_argument("--chunks", type=int, default=5, help="timed chunks per method (median)")
+    parser.add_argument("--chunks", type=int, default=5, help="timed chunks per method and round")
+    parser.add_argument("--rounds", type=int, default=3, help="turns each method takes (median of all chunks)")
     parser.add_argument("--quality-steps", type=int, default=300, help="steps of the quality comparison")
     parser.add_argument("--train-images", type=int, default=4096)
     args = parser.parse_args(argv)
@@ -192,8 +195,6 @@ def main(argv=None):
     print(f"device: {'GPU' if tf.config.list_physical_devices('GPU') else 'CPU'}; precision auto -> {default_policy}")
 
     peaks = {"float32": matmul_peak(tf.float32), "bfloat16": matmul_peak(tf.bfloat16)}
-    rows = []
-
     reference_model = make_model(words, "float32")
     step = reference_step_function(reference_model)
     iterator = iter(data)
@@ -203,16 +204,18 @@ def main(argv=None):
             losses = step(next(iterator))
         float(losses[0])
 
-    rows.append(("reference (keras.io style, float32)", median_rate(reference_chunk, args.chunks, args.steps),
-                 step_flops(reference_model, 2, 3), "float32"))
-
-    models = {}
-    for label, precision in (("kinpaint float32", "float32"), (f"kinpaint default ({default_policy})", "auto")):
-        model = make_model(words, precision)
-        models[label] = model
-        rate = fit_rate(model, data, args.chunks, args.steps)
-        peak_dtype = "bfloat16" if resolve_precision(precision) == "mixed_bfloat16" else "float32"
-        rows.append((label, rate, step_flops(model, 1, 2), peak_dtype))
+    models = {label: make_model(words, precision)
+              for label, precision in (("kinpaint float32", "float32"), (f"kinpaint default ({default_policy})", "auto"))}
+    rates = {"reference (keras.io style, float32)": [], **{label: [] for label in models}}
+    for _ in range(args.rounds):
+        rates["reference (keras.io style, float32)"] += chunk_rates(reference_chunk, args.chunks, args.steps)
+        for label, model in models.items():
+            rates[label] += fit_chunk_rates(model, data, args.chunks, args.steps)
+    rows = [("reference (keras.io style, float32)", statistics.median(rates["reference (keras.io style, float32)"]),
+             step_flops(reference_model, 2, 3), "float32")]
+    for label, model in models.items():
+        peak_dtype = "bfloat16" if resolve_precision(model.precision) == "mixed_bfloat16" else "float32"
+        rows.append((label, statistics.median(rates[label]), step_flops(model, 1, 2), peak_dtype))
 
     reference_rate = rows[0][1]
     print(f"\nmatmul peak: float32 {peaks['float32'] / 1e9:.0f} GFLOP/s, bfloat16 {peaks['bfloat16'] / 1e9:.0f} GFLOP/s")
