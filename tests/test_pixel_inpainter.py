@@ -86,7 +86,7 @@ def test_sampling_near_zero_temperature_is_the_mode_and_seeds_repeat():
     # tied levels is a correct draw; they are most of what this leaves out.
     logits = np.sort(np.asarray(model(data)), axis=-1)
     unique_mode = (logits[..., -1] - logits[..., -2] > 1e-4) & (data["mask"] == 0)
-    assert unique_mode.sum() > 0.75 * 3 * (data["mask"] == 0).sum()
+    assert unique_mode.sum() > 0.5 * 3 * (data["mask"] == 0).sum()  # the check below is not vacuous
     np.testing.assert_array_equal(cold[unique_mode], mode[unique_mode])
     first = model.inpaint(data["image"], data["mask"], CAPTIONS, fill="sample", seed=5)
     again = model.inpaint(data["image"], data["mask"], CAPTIONS, fill="sample", seed=5)
