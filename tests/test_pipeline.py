@@ -29,6 +29,12 @@ def test_batch_layout_and_ranges():
     np.testing.assert_array_equal(merged["mask"][0], centre_mask(16, 8))
 
 
+def test_autotuning_is_off_so_iterators_are_deleted_at_once():
+    dataset = make_dataset(ArraySource(small_arrays()[0]), batch_size=4)
+    assert dataset.options().autotune.enabled is False
+    assert dataset.repeat().options().autotune.enabled is False  # what users build on it keeps it
+
+
 def test_random_policy_draws_one_of_the_images_captions_and_changes_per_epoch():
     images, captions, _ = small_arrays(30)
     dataset = make_dataset(ArraySource(images, captions), batch_size=30, shuffle=False, seed=1)
