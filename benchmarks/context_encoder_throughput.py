@@ -40,6 +40,7 @@ from kinpaint.models import ContextEncoder, resolve_precision
 from kinpaint.models.training import hole_error
 
 BATCH, SIZE, WIDTHS = 64, 64, (32, 64, 128, 256)
+REFERENCE = "reference (keras.io style, float32)"
 
 
 def datasets(train_images, seed=0):
@@ -152,18 +153,9 @@ def chunk_rates(run_chunk, chunks, steps):
 
 
 def fit_chunk_rates(model, data, chunks, steps):
-    """images/s of each of `chunks` `fit` calls of `steps` batches, wall clock, after a warm-up `fit`.
-
-    Wall clock around the whole call: the time between `on_train_batch_end` calls misses
-    work that `fit` finishes only after its last batch (about a quarter of the total here).
-    """
-    model.fit(data, steps_per_epoch=2, epochs=1, verbose=0)  # tracing and first allocations
-    rates = []
-    for _ in range(chunks):
-        start = time.perf_counter()
-        model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0)
-        rates.append(steps * BATCH / (time.perf_counter() - start))
-    return rates
+    """`chunk_rates` of `fit` calls of `steps` batches, each timed from call to return, so
+    whatever `fit` does after its last batch (iterator teardown included) counts."""
+    return chunk_rates(lambda count: model.fit(data, steps_per_epoch=count, epochs=1, verbose=0), chunks, steps)
 
 
 def hole_psnr(model, test):
@@ -201,13 +193,12 @@ def main(argv=None):
 
     models = {label: make_model(words, precision)
               for label, precision in (("kinpaint float32", "float32"), (f"kinpaint default ({default_policy})", "auto"))}
-    rates = {"reference (keras.io style, float32)": [], **{label: [] for label in models}}
+    rates = {REFERENCE: [], **{label: [] for label in models}}
     for _ in range(args.rounds):
-        rates["reference (keras.io style, float32)"] += chunk_rates(reference_chunk, args.chunks, args.steps)
+        rates[REFERENCE] += chunk_rates(reference_chunk, args.chunks, args.steps)
         for label, model in models.items():
             rates[label] += fit_chunk_rates(model, data, args.chunks, args.steps)
-    rows = [("reference (keras.io style, float32)", statistics.median(rates["reference (keras.io style, float32)"]),
-             step_flops(reference_model, 2, 3), "float32")]
+    rows = [(REFERENCE, statistics.median(rates[REFERENCE]), step_flops(reference_model, 2, 3), "float32")]
     for label, model in models.items():
         peak_dtype = "bfloat16" if resolve_precision(model.precision) == "mixed_bfloat16" else "float32"
         rows.append((label, statistics.median(rates[label]), step_flops(model, 1, 2), peak_dtype))

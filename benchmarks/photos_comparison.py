@@ -79,7 +79,8 @@ def main(argv=None):
         if "pixel" in models:
             pixel, minutes = timed(train_pixel_inpainter, store, os.path.join(folder, "pixel"),
                                    epochs=args.pixel_epochs, blocks=8, **common)
-            fills[f"pixel inpainter, mean fill ({args.pixel_epochs} epochs, {minutes:.1f} min)"] = pixel
+            pixel_row = f"pixel inpainter, mean fill ({args.pixel_epochs} epochs, {minutes:.1f} min)"
+            fills[pixel_row] = pixel
         if "dcgan" in models:
             gan, minutes = timed(train_dcgan, store, os.path.join(folder, "gan"), epochs=args.gan_epochs, **common)
             semantic, shared = gan.semantic_inpainter(restarts=args.restarts, steps=args.search_steps), {}
@@ -97,8 +98,7 @@ def main(argv=None):
             rows[name] = evaluate_inpainter(inpainter, test, False)
             print(f"{name}: filled in {time.perf_counter() - start:.1f} s", flush=True)
         if "pixel" in models:
-            rows[next(iter(k for k in rows if k.startswith("pixel")))]["bits_per_dim"] = pixel.evaluate(
-                test, verbose=0, return_dict=True)["bits_per_dim"]
+            rows[pixel_row]["bits_per_dim"] = pixel.evaluate(test, verbose=0, return_dict=True)["bits_per_dim"]
     print(f"\nphotos test split, first {args.test_images} crops, centre 32x32 holes, no captions")
     print(format_table(rows, ("hole_psnr", "hole_ssim", "hole_l1", "hole_l2", "image_psnr", "bits_per_dim")))
 

@@ -8,9 +8,9 @@ from kinpaint.inpainting import composite
 from kinpaint.layers import ChannelWiseDense, FusedBatchNormalization, TiledCaptionConcat
 from kinpaint.metrics import psnr
 from kinpaint.models.conditioning import CaptionConditioned
-from kinpaint.poisson import harmonic_fill
 from kinpaint.models.training import (binary_cross_entropy, build_optimizer, check_finite, compile_config,
                                       compile_from, default_adam, hole_error, replica_mean, resolve_precision)
+from kinpaint.poisson import harmonic_fill
 
 
 PREFILLS = (None, "harmonic")
