@@ -51,6 +51,9 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=15, help="context encoder")
     parser.add_argument("--prefill", choices=("harmonic", "none"), default="harmonic", help="context encoder")
     parser.add_argument("--adversarial-weight", type=float, default=0.0, help="context encoder")
+    parser.add_argument("--contrast-normalized", action="store_true", help="context encoder")
+    parser.add_argument("--reconstruction", choices=("l2", "l1", "log_l2"), default="l2", help="context encoder")
+    parser.add_argument("--precision", default="auto", help="context encoder")
     parser.add_argument("--pixel-epochs", type=int, default=2)
     parser.add_argument("--gan-epochs", type=int, default=10)
     parser.add_argument("--restarts", type=int, default=4)
@@ -74,7 +77,9 @@ def main(argv=None):
             prefill = None if args.prefill == "none" else args.prefill
             context, minutes = timed(train_context_encoder, store, os.path.join(folder, "context"),
                                      epochs=args.epochs, prefill=prefill,
-                                     adversarial_weight=args.adversarial_weight, **common)
+                                     adversarial_weight=args.adversarial_weight,
+                                     contrast_normalized=args.contrast_normalized,
+                                     reconstruction=args.reconstruction, precision=args.precision, **common)
             fills[f"context encoder (prefill {args.prefill}, {args.epochs} epochs, {minutes:.1f} min)"] = context
         if "pixel" in models:
             pixel, minutes = timed(train_pixel_inpainter, store, os.path.join(folder, "pixel"),

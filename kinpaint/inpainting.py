@@ -45,6 +45,17 @@ def known_mean_colour(images, masks):
     return tf.reduce_sum(images * masks, axis=(1, 2), keepdims=True) / tf.maximum(known, 1.0)
 
 
+def known_contrast(images, masks, floor=0.02):
+    """RMS deviation of each image's known pixels from their mean colour, floored:
+    `(B, H, W, C)`, `(B, H, W, 1)` -> `(B, 1, 1, 1)` float32, `sqrt(variance + floor^2)`."""
+    images = tf.cast(images, tf.float32)
+    masks = tf.cast(masks, tf.float32)
+    deviations = tf.square(images - known_mean_colour(images, masks)) * masks
+    count = tf.reduce_sum(masks, axis=(1, 2, 3), keepdims=True) * tf.cast(tf.shape(images)[-1], tf.float32)
+    variance = tf.reduce_sum(deviations, axis=(1, 2, 3), keepdims=True) / tf.maximum(count, 1.0)
+    return tf.sqrt(variance + floor**2)
+
+
 class MeanColourFill:
     """Classical baseline: fill each image's hole with the mean colour of its known pixels."""
 

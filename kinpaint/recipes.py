@@ -67,7 +67,8 @@ def caption_setup(store, captions, policy="random"):
 def train_context_encoder(data, out, captions="words", epochs=10, batch_size=64, widths=(32, 64, 128, 256),
                           precision="auto", adversarial_weight=0.001, learning_rate=1e-3, masks="centre",
                           steps_per_epoch=None, resume=False, force=False, seed=0, verbose="auto",
-                          caption_in_decoder=False, caption_policy="joined", prefill=None):
+                          caption_in_decoder=False, caption_policy="joined", prefill=None,
+                          contrast_normalized=False, reconstruction="l2"):
     """Train a `ContextEncoder` on a store, writing into `out` (see `train_run`).
 
     Captions are all of the image's joined by default: on `shapes` that beat one random
@@ -81,8 +82,9 @@ def train_context_encoder(data, out, captions="words", epochs=10, batch_size=64,
     def build(store, encoder, caption_dim):
         model = ContextEncoder(image_size=store.image_size, widths=widths, caption_encoder=encoder,
                                caption_dim=caption_dim, caption_in_decoder=caption_in_decoder, prefill=prefill,
-                               precision=precision)
-        model.compile(default_adam(learning_rate), default_adam(learning_rate), adversarial_weight=adversarial_weight)
+                               contrast_normalized=contrast_normalized, precision=precision)
+        model.compile(default_adam(learning_rate), default_adam(learning_rate), adversarial_weight=adversarial_weight,
+                      reconstruction=reconstruction)
         return model
 
     return train_run(MODEL_FILE, build, data, out, captions, epochs, batch_size, masks, steps_per_epoch, resume,

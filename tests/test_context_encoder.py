@@ -113,8 +113,10 @@ def test_bad_configuration_and_inputs_are_clear_errors():
     model = tiny_model()
     with pytest.raises(ValueError, match=r"takes images \(batch, 16, 16, 3\)"):
         model.inpaint(np.zeros((1, 32, 32, 3)), np.ones((1, 32, 32, 1)))
-    with pytest.raises(ValueError, match="reconstruction must be 'l1' or 'l2'"):
+    with pytest.raises(ValueError, match="reconstruction must be one of"):
         model.compile(reconstruction="l3")
+    with pytest.raises(ValueError, match="contrast_normalized=True scales a correction to a prefill"):
+        ContextEncoder(image_size=SIZE, widths=(4, 8), contrast_normalized=True)
 
 
 def test_nan_loss_stops_training_with_a_clear_error():
@@ -125,9 +127,9 @@ def test_nan_loss_stops_training_with_a_clear_error():
         model.fit(tf.data.Dataset.from_tensors(data), verbose=0)
 
 
-@pytest.mark.parametrize("prefill", [None, "harmonic"])
-def test_keras_file_round_trip_and_resume(tmp_path, prefill):
-    model = tiny_model(prefill=prefill)
+@pytest.mark.parametrize("prefill, contrast_normalized", [(None, False), ("harmonic", False), ("harmonic", True)])
+def test_keras_file_round_trip_and_resume(tmp_path, prefill, contrast_normalized):
+    model = tiny_model(prefill=prefill, contrast_normalized=contrast_normalized)
     data = tf.data.Dataset.from_tensors(batch()).repeat(4)
     reloaded = fit_save_and_reload(model, data, str(tmp_path / "context.keras"))
     before = model.inpaint(batch()["image"], batch()["mask"], CAPTIONS)
@@ -165,19 +167,50 @@ def test_caption_in_decoder_tiles_the_caption_at_every_scale():
     assert clone.caption_in_decoder and len(clone.generator.weights) == len(model.generator.weights)
 
 
-def test_harmonic_prefill_starts_as_the_harmonic_fill_and_learns_a_correction():
+@pytest.mark.parametrize("contrast_normalized", [False, True])
+def test_harmonic_prefill_starts_as_the_harmonic_fill_and_learns_a_correction(contrast_normalized):
     from kinpaint.poisson import harmonic_fill
 
-    model = tiny_model(prefill="harmonic")
+    model = tiny_model(prefill="harmonic", contrast_normalized=contrast_normalized)
     data = batch()
     expected = np.clip(harmonic_fill(data["image"], data["mask"]), -1, 1)
     np.testing.assert_allclose(model.inpaint(data["image"], data["mask"], CAPTIONS), expected, atol=1e-6)
     # Smooth images whose hole is not harmonic: a bump the border cannot show.
     rows, cols = np.mgrid[0:SIZE, 0:SIZE] / SIZE
     bump = np.exp(-((rows - 0.5) ** 2 + (cols - 0.5) ** 2) / 0.02)[None, :, :, None] * np.array([0.8, -0.5, 0.3])
+    bump = bump + 0.4 * (cols[None, :, :, None] - 0.5)  # border contrast well above known_contrast's floor
     data["image"] = np.repeat(bump, 8, axis=0).astype(np.float32)
     history = model.fit(tf.data.Dataset.from_tensors(data).repeat(30), epochs=2, verbose=0).history
     assert history["reconstruction_loss"][1] < 0.8 * history["reconstruction_loss"][0]
     filled = model.inpaint(data["image"], data["mask"], CAPTIONS)
     known = data["mask"][..., 0] == 1
     np.testing.assert_array_equal(filled[known], data["image"][known])
+
+
+def test_contrast_normalized_corrections_scale_with_the_border_contrast():
+    from kinpaint.poisson import harmonic_fill
+
+    model = tiny_model(prefill="harmonic", contrast_normalized=True)
+    model.fit(tf.data.Dataset.from_tensors(batch()).repeat(3), verbose=0)  # a nonzero correction
+    data = batch(seed=1)
+    mean = data["image"].mean(axis=(1, 2, 3), keepdims=True)
+    corrections = []
+    for factor in (1.0, 0.5):
+        images = (mean + factor * (data["image"] - mean)).astype(np.float32)
+        corrections.append(model.inpaint(images, data["mask"], CAPTIONS) - harmonic_fill(images, data["mask"]))
+    assert np.abs(corrections[0]).max() > 1e-3
+    np.testing.assert_allclose(corrections[1], 0.5 * corrections[0], atol=2e-3 * np.abs(corrections[0]).max())
+
+
+def test_log_l2_reconstruction_is_the_log_of_each_images_squared_error():
+    from kinpaint.models.training import LOG_L2_FLOOR, hole_error
+
+    data = batch()
+    fills = np.zeros_like(data["image"])
+    squared = hole_error(data["image"], fills, data["mask"], "l2")
+    np.testing.assert_allclose(hole_error(data["image"], fills, data["mask"], "log_l2"),
+                               np.log(np.asarray(squared) + LOG_L2_FLOOR), rtol=1e-6)
+    model = tiny_model(prefill="harmonic")
+    model.compile(keras.optimizers.Adam(1e-2), reconstruction="log_l2", adversarial_weight=0.0)
+    history = model.fit(tf.data.Dataset.from_tensors(data).repeat(30), epochs=2, verbose=0).history
+    assert history["reconstruction_loss"][1] < history["reconstruction_loss"][0] - 0.05

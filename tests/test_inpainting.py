@@ -4,7 +4,7 @@ import pytest
 from kinpaint.data.masks import centre_mask, stroke_masks
 from kinpaint.data.pipeline import make_dataset
 from kinpaint.evaluation import evaluate_inpainter, format_table
-from kinpaint.inpainting import Inpainter, MeanColourFill, check_inpainter, composite
+from kinpaint.inpainting import Inpainter, MeanColourFill, check_inpainter, composite, known_contrast
 
 
 def test_composite_keeps_known_pixels_exactly():
@@ -28,6 +28,21 @@ def test_mean_colour_fill():
     np.testing.assert_array_equal(filled[0][known], images[0][known])
     expected = images[0][known].mean(axis=0)
     np.testing.assert_allclose(filled[0][~known], np.broadcast_to(expected, filled[0][~known].shape), atol=1e-6)
+
+
+def test_known_contrast_is_the_floored_rms_deviation_of_the_known_pixels():
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-1, 1, (3, 8, 8, 3)).astype(np.float32)
+    images[2] = 0.25  # flat: only the floor is left
+    masks = np.ones((3, 8, 8, 1), np.float32)
+    masks[:, 2:6, 2:6] = 0
+    contrast = np.asarray(known_contrast(images, masks, floor=0.02))
+    assert contrast.shape == (3, 1, 1, 1)
+    for image, mask, value in zip(images, masks, contrast[:, 0, 0, 0]):
+        known = image[mask[..., 0] == 1]  # (K, 3)
+        expected = np.sqrt(np.mean((known - known.mean(axis=0)) ** 2) + 0.02**2)
+        np.testing.assert_allclose(value, expected, rtol=1e-5)
+    np.testing.assert_allclose(contrast[2], 0.02, rtol=1e-5)
 
 
 def test_interface_check():

@@ -17,6 +17,11 @@ def add_parser(commands):
                          help="tile the caption in before every decoder convolution, not only at the bottleneck")
     context.add_argument("--prefill", choices=("harmonic",), default=None,
                          help="fill the hole with its harmonic (smoothest) fill first; the network learns a correction")
+    context.add_argument("--contrast-normalized", action="store_true",
+                         help="with --prefill: the network sees the picture in units of its border's contrast, and "
+                         "its correction is scaled back by it")
+    context.add_argument("--reconstruction", choices=("l2", "l1", "log_l2"), default="l2",
+                         help="hole loss; log_l2 (log of each image's squared error) is what a mean PSNR rewards")
     context.set_defaults(run=run_context_encoder)
 
     pixel = _add_model(models, "pixel", "gated-residual likelihood inpainter, optionally caption-conditioned "
@@ -83,7 +88,8 @@ def run_context_encoder(args):
     model, _ = train_context_encoder(args.data, args.out, widths=parse_widths(args.widths),
                                      adversarial_weight=args.adversarial_weight,
                                      caption_in_decoder=args.caption_in_decoder, prefill=args.prefill,
-                                     **_common(args))
+                                     contrast_normalized=args.contrast_normalized,
+                                     reconstruction=args.reconstruction, **_common(args))
     _evaluate(model, args, "Context encoder")
 
 

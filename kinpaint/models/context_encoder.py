@@ -4,12 +4,13 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
-from kinpaint.inpainting import composite
+from kinpaint.inpainting import composite, known_contrast, known_mean_colour
 from kinpaint.layers import ChannelWiseDense, FusedBatchNormalization, TiledCaptionConcat
 from kinpaint.metrics import psnr
 from kinpaint.models.conditioning import CaptionConditioned
-from kinpaint.models.training import (binary_cross_entropy, build_optimizer, check_finite, compile_config,
-                                      compile_from, default_adam, hole_error, replica_mean, resolve_precision)
+from kinpaint.models.training import (RECONSTRUCTIONS, binary_cross_entropy, build_optimizer, check_finite,
+                                      compile_config, compile_from, default_adam, hole_error, replica_mean,
+                                      resolve_precision)
 from kinpaint.poisson import harmonic_fill
 
 
@@ -102,6 +103,10 @@ class ContextEncoder(CaptionConditioned, keras.Model):
         prefill: `None` (the seed's model: the generator sees the hole as zeros and paints
             it), or `"harmonic"`: the hole is first filled by `kinpaint.poisson.harmonic_fill`
             and the generator learns a correction to that fill, starting from none.
+        contrast_normalized: with a prefill, the generator sees the prefilled picture minus
+            its border's mean colour, divided by the border's contrast
+            (`kinpaint.inpainting.known_contrast`), and its correction is scaled back by
+            that contrast: a faint picture gets a faint correction.
         precision: `"auto"`, `"float32"` or `"mixed_bfloat16"` for the two networks.
 
     Call: `{"image": (B, S, S, 3) in [-1, 1], "mask": (B, S, S, 1), "caption": (B,) or (B, D)}`
@@ -109,8 +114,8 @@ class ContextEncoder(CaptionConditioned, keras.Model):
     """
 
     def __init__(self, image_size=64, widths=(32, 64, 128, 256), caption_encoder=None, caption_dim=None,
-                 caption_units=64, caption_in_decoder=False, caption_dropout=0.1, prefill=None, precision="auto",
-                 **kwargs):
+                 caption_units=64, caption_in_decoder=False, caption_dropout=0.1, prefill=None,
+                 contrast_normalized=False, precision="auto", **kwargs):
         super().__init__(**kwargs)
         self.image_size = int(image_size)
         self.widths = tuple(int(width) for width in widths)
@@ -122,6 +127,9 @@ class ContextEncoder(CaptionConditioned, keras.Model):
         if prefill not in PREFILLS:
             raise ValueError(f"prefill must be one of {PREFILLS}, got {prefill!r}")
         self.prefill = prefill
+        if contrast_normalized and prefill is None:
+            raise ValueError("contrast_normalized=True scales a correction to a prefill; give prefill='harmonic'")
+        self.contrast_normalized = bool(contrast_normalized)
         self.precision = precision
         policy = resolve_precision(precision)
         self.generator = build_context_generator(self.image_size, self.widths, self.caption_dim,
@@ -144,9 +152,13 @@ class ContextEncoder(CaptionConditioned, keras.Model):
             masked = ops.concatenate([images * masks, masks], axis=-1)  # (B, S, S, 4)
             return self.generator(self._with_caption(masked, vectors), training=training)
         start = harmonic_fill(images, masks)
-        correction = self.generator(self._with_caption(ops.concatenate([start, masks], axis=-1), vectors),
+        seen, scale = start, 1.0
+        if self.contrast_normalized:
+            scale = known_contrast(images, masks)
+            seen = (start - known_mean_colour(images, masks)) / scale
+        correction = self.generator(self._with_caption(ops.concatenate([seen, masks], axis=-1), vectors),
                                     training=training)
-        return ops.clip(start + correction, -1.0, 1.0)
+        return ops.clip(start + correction * scale, -1.0, 1.0)
 
     def call(self, inputs, training=False):
         images, masks, captions = self._unpack(inputs)
@@ -159,10 +171,11 @@ class ContextEncoder(CaptionConditioned, keras.Model):
                 reconstruction="l2", **kwargs):
         """Adam (beta_1 0.5, clipnorm 1) for both networks unless given; L2 + adversarial loss.
 
+        `reconstruction` is `"l2"`, `"l1"` or `"log_l2"` (see `kinpaint.models.training.hole_error`).
         `adversarial_weight=0` trains the generator alone (the discriminator is skipped).
         """
-        if reconstruction not in ("l1", "l2"):
-            raise ValueError(f"reconstruction must be 'l1' or 'l2', got {reconstruction!r}")
+        if reconstruction not in RECONSTRUCTIONS:
+            raise ValueError(f"reconstruction must be one of {RECONSTRUCTIONS}, got {reconstruction!r}")
         super().compile(optimizer=None, **kwargs)
         self.g_optimizer = build_optimizer(g_optimizer or default_adam(), self.generator_variables)
         self.d_optimizer = build_optimizer(d_optimizer or default_adam(), self.discriminator.trainable_variables)
@@ -230,6 +243,7 @@ class ContextEncoder(CaptionConditioned, keras.Model):
             "caption_units": self.caption_units,
             "caption_in_decoder": self.caption_in_decoder,
             "prefill": self.prefill,
+            "contrast_normalized": self.contrast_normalized,
             "precision": self.precision,
         }
 

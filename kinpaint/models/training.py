@@ -51,13 +51,20 @@ def binary_cross_entropy(logits, target):
     return ops.binary_crossentropy(ops.full_like(logits, target), logits, from_logits=True)
 
 
+RECONSTRUCTIONS = ("l2", "l1", "log_l2")
+LOG_L2_FLOOR = 1e-4  # squared error on the [-1, 1] scale; about 46 dB PSNR
+
+
 def hole_error(images, fills, masks, kind="l2"):
-    """Per-example `(B,)` mean squared (`l2`) or absolute (`l1`) error over the hole's values."""
+    """Per-example `(B,)` error over the hole's values: mean squared (`l2`), mean absolute
+    (`l1`), or `log_l2`, the log of the mean squared error plus `LOG_L2_FLOOR`: what a mean
+    of per-image PSNRs rewards, so a faint picture's error counts as much as a busy one's."""
     difference = ops.cast(fills, "float32") - ops.cast(images, "float32")
-    error = ops.square(difference) if kind == "l2" else ops.abs(difference)
+    error = ops.abs(difference) if kind == "l1" else ops.square(difference)
     hole = 1.0 - ops.cast(masks, "float32")
     channels = ops.cast(ops.shape(images)[-1], "float32")
-    return ops.sum(error * hole, axis=(1, 2, 3)) / ops.maximum(ops.sum(hole, axis=(1, 2, 3)) * channels, 1.0)
+    mean = ops.sum(error * hole, axis=(1, 2, 3)) / ops.maximum(ops.sum(hole, axis=(1, 2, 3)) * channels, 1.0)
+    return ops.log(mean + LOG_L2_FLOOR) if kind == "log_l2" else mean
 
 
 def check_finite(name, value):
