@@ -1,9 +1,10 @@
 """Every kinpaint model against the classical fills on the built-in `photos` test split.
 
-    python benchmarks/photos_comparison.py [--epochs 15] [--prefill harmonic] [--pixel-epochs 2] [--gan-epochs 10]
+    python benchmarks/photos_comparison.py [--models context] [--epochs 5] [--pixel-epochs 2] [--gan-epochs 10]
 
 Trains, on the packaged photographs' training crops and without captions (photos have
-none), the context encoder (the documented recipe: harmonic prefill, no adversarial loss), the gated pixel
+none), the context encoder (the documented recipe, the defaults: harmonic prefill,
+contrast-normalized correction, log-L2 loss, no adversarial loss, float32), the gated pixel
 inpainter (8 blocks) and a DCGAN, then fills the centre holes of the first `--test-images`
 test crops with: each model, semantic inpainting with and without Poisson blending, the
 mean colour, kinpaint's harmonic fill (the context encoder's starting point), OpenCV's
@@ -48,12 +49,13 @@ def timed(function, *args, **kwargs):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--epochs", type=int, default=15, help="context encoder")
+    parser.add_argument("--epochs", type=int, default=5, help="context encoder")
     parser.add_argument("--prefill", choices=("harmonic", "none"), default="harmonic", help="context encoder")
     parser.add_argument("--adversarial-weight", type=float, default=0.0, help="context encoder")
-    parser.add_argument("--contrast-normalized", action="store_true", help="context encoder")
-    parser.add_argument("--reconstruction", choices=("l2", "l1", "log_l2"), default="l2", help="context encoder")
-    parser.add_argument("--precision", default="auto", help="context encoder")
+    parser.add_argument("--contrast-normalized", action=argparse.BooleanOptionalAction, default=True,
+                        help="context encoder, with a prefill")
+    parser.add_argument("--reconstruction", choices=("l2", "l1", "log_l2"), default="log_l2", help="context encoder")
+    parser.add_argument("--precision", default="float32", help="context encoder")
     parser.add_argument("--pixel-epochs", type=int, default=2)
     parser.add_argument("--gan-epochs", type=int, default=10)
     parser.add_argument("--restarts", type=int, default=4)
@@ -78,7 +80,7 @@ def main(argv=None):
             context, minutes = timed(train_context_encoder, store, os.path.join(folder, "context"),
                                      epochs=args.epochs, prefill=prefill,
                                      adversarial_weight=args.adversarial_weight,
-                                     contrast_normalized=args.contrast_normalized,
+                                     contrast_normalized=args.contrast_normalized and prefill is not None,
                                      reconstruction=args.reconstruction, precision=args.precision, **common)
             fills[f"context encoder (prefill {args.prefill}, {args.epochs} epochs, {minutes:.1f} min)"] = context
         if "pixel" in models:

@@ -56,9 +56,10 @@ def test_joined_captions_and_prefill_from_the_command_line(shapes_store, tmp_pat
     from kinpaint.layers.mean_word_embedding import word_counts
 
     out = tmp_path / "run"
-    assert train(shapes_store, out, "--caption-policy", "joined", "--prefill", "harmonic") == 0
+    assert train(shapes_store, out, "--caption-policy", "joined", "--prefill", "harmonic", "--contrast-normalized",
+                 "--reconstruction", "log_l2") == 0
     model = keras.models.load_model(out / "context_encoder.keras")
-    assert model.prefill == "harmonic"
+    assert model.prefill == "harmonic" and model.contrast_normalized and model.reconstruction == "log_l2"
     store = Store(shapes_store)
     texts = [CAPTION_SEPARATOR.join(image) for image in store.read_captions(*store.split_range("train"))]
     longest = int(word_counts(texts).max())
