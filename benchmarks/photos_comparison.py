@@ -23,6 +23,7 @@ from classical import METHODS, ClassicalFill
 from kinpaint.data import Store, make_dataset, open_reader, write_store
 from kinpaint.evaluation import evaluate_inpainter, format_table
 from kinpaint.inpainting import MeanColourFill
+from kinpaint.models.training import RECONSTRUCTIONS
 from kinpaint.poisson import HarmonicFill
 from kinpaint.recipes import train_context_encoder, train_dcgan, train_pixel_inpainter
 
@@ -54,7 +55,7 @@ def main(argv=None):
     parser.add_argument("--adversarial-weight", type=float, default=0.0, help="context encoder")
     parser.add_argument("--contrast-normalized", action=argparse.BooleanOptionalAction, default=True,
                         help="context encoder, with a prefill")
-    parser.add_argument("--reconstruction", choices=("l2", "l1", "log_l2"), default="log_l2", help="context encoder")
+    parser.add_argument("--reconstruction", choices=RECONSTRUCTIONS, default="log_l2", help="context encoder")
     parser.add_argument("--precision", default="float32", help="context encoder")
     parser.add_argument("--pixel-epochs", type=int, default=2)
     parser.add_argument("--gan-epochs", type=int, default=10)

@@ -48,6 +48,16 @@ def test_train_error_messages(shapes_store, tmp_path, capsys):
     assert main(["train", "context-encoder", "--data", str(tmp_path / "none.h5"), "--out", str(tmp_path / "c")]) == 2
 
 
+def test_the_command_line_takes_every_reconstruction_the_model_does():
+    from kinpaint.cli.main import build_parser
+    from kinpaint.models.training import RECONSTRUCTIONS
+
+    for kind in RECONSTRUCTIONS:
+        args = build_parser().parse_args(["train", "context-encoder", "--data", "d.h5", "--out", "run",
+                                          "--reconstruction", kind])
+        assert args.reconstruction == kind
+
+
 def test_joined_captions_and_prefill_from_the_command_line(shapes_store, tmp_path):
     import keras
 

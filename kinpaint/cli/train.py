@@ -20,6 +20,7 @@ def add_parser(commands):
     context.add_argument("--contrast-normalized", action="store_true",
                          help="with --prefill: the network sees the picture in units of its border's contrast, and "
                          "its correction is scaled back by it")
+    # kinpaint.models.training.RECONSTRUCTIONS, spelled out so the parser loads without TensorFlow
     context.add_argument("--reconstruction", choices=("l2", "l1", "log_l2"), default="l2",
                          help="hole loss; log_l2 (log of each image's squared error) is what a mean PSNR rewards")
     context.set_defaults(run=run_context_encoder)
