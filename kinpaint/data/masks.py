@@ -10,7 +10,7 @@ seed.
 
 import numpy as np
 
-MASK_KINDS = ("centre", "rectangle", "strokes")
+from kinpaint.options import MASK_KINDS
 
 
 def centre_mask(size=64, hole=32):

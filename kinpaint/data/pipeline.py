@@ -28,9 +28,9 @@ from kinpaint.data.builtin import BUILTIN_DATASETS, load_builtin
 from kinpaint.data.masks import check_masks, make_masks
 from kinpaint.data.store import Store
 from kinpaint.images import to_model_range
+from kinpaint.options import CAPTION_SEPARATOR
 
 CAPTION_POLICIES = ("random", "all", "mean", "joined", "none")
-CAPTION_SEPARATOR = " . "
 
 
 class ArraySource:

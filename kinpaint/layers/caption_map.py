@@ -1,5 +1,5 @@
 import keras
-from keras import ops
+
 
 
 @keras.saving.register_keras_serializable(package="kinpaint")
@@ -21,8 +21,8 @@ class CaptionMap(keras.layers.Layer):
 
     Example:
 
-    >>> CaptionMap(8)(keras.ops.ones((2, 384))).shape
-    (2, 8, 8, 1)
+    >>> CaptionMap(8)(keras.ops.ones((2, 384))).shape.as_list()
+    [2, 8, 8, 1]
     """
 
     def __init__(self, size, **kwargs):

@@ -26,8 +26,8 @@ class ChannelWiseDense(keras.layers.Layer):
     Example:
 
     >>> layer = ChannelWiseDense()
-    >>> layer(keras.ops.ones((2, 4, 4, 256))).shape
-    (2, 4, 4, 256)
+    >>> layer(keras.ops.ones((2, 4, 4, 256))).shape.as_list()
+    [2, 4, 4, 256]
     """
 
     def __init__(self, output_size=None, dropout=0.0, use_bias=True,

@@ -28,8 +28,8 @@ class GatedResidualBlock(keras.layers.Layer):
     Example:
 
     >>> block = GatedResidualBlock(bottleneck=32, conditional=True)
-    >>> block([keras.ops.ones((2, 8, 8, 64)), keras.ops.ones((2, 16))]).shape
-    (2, 8, 8, 64)
+    >>> block([keras.ops.ones((2, 8, 8, 64)), keras.ops.ones((2, 16))]).shape.as_list()
+    [2, 8, 8, 64]
     """
 
     def __init__(self, bottleneck=32, kernel_size=3, conditional=False, **kwargs):

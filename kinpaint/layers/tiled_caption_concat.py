@@ -21,8 +21,8 @@ class TiledCaptionConcat(keras.layers.Layer):
     Example:
 
     >>> layer = TiledCaptionConcat(units=8)
-    >>> layer([keras.ops.ones((2, 4, 4, 256)), keras.ops.ones((2, 384))]).shape
-    (2, 4, 4, 264)
+    >>> layer([keras.ops.ones((2, 4, 4, 256)), keras.ops.ones((2, 384))]).shape.as_list()
+    [2, 4, 4, 264]
     """
 
     def __init__(self, units=256, activation=None, **kwargs):

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kinpaint.layers.caption_encoder import CaptionEncoder
+from kinpaint.captions.caption_encoder import CaptionEncoder
 
 # Reed et al. 2016's alphabet: lower-case letters, digits, punctuation and the space.
 DEFAULT_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789-,;.!?:'\"/\\|_@#$%^&*~`+=<>()[]{} "

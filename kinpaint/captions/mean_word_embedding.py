@@ -5,7 +5,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from kinpaint.layers.caption_encoder import CaptionEncoder, check_captions
+from kinpaint.captions.caption_encoder import CaptionEncoder, check_captions
 
 PADDING, UNKNOWN = 0, 1  # rows of the embedding matrix before the vocabulary's words
 
@@ -80,7 +80,7 @@ class MeanWordEmbedding(CaptionEncoder):
 
         The unknown-word vector starts as the mean of the file's vectors.
         """
-        from kinpaint.word_vectors import load_word_vectors
+        from kinpaint.captions.word_vectors import load_word_vectors
 
         loaded = load_word_vectors(path, limit=limit)
         layer = cls(loaded.words, output_dim=loaded.vectors.shape[1], trainable=trainable, **kwargs)

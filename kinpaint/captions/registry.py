@@ -1,6 +1,14 @@
 """Caption encoders by name, as the command line and the store's embedding cache know them."""
 
-NAMES = "'minilm', 'chars', 'words:VECTORS.txt' or 'hub:SAVEDMODEL_DIR'"
+import os
+
+import tensorflow as tf
+
+from kinpaint.captions.char_cnn_gru import CharCNNGRU
+from kinpaint.captions.hub_text_encoder import HubTextEncoder
+from kinpaint.captions.mean_word_embedding import MeanWordEmbedding
+from kinpaint.captions.sentence_encoder import SentenceEncoder
+from kinpaint.options import CAPTION_ENCODER_NAMES
 
 
 def caption_encoder(name):
@@ -11,24 +19,20 @@ def caption_encoder(name):
     - `words:PATH`: a frozen `MeanWordEmbedding` of a GloVe / word2vec text file.
     - `hub:HANDLE`: a frozen `HubTextEncoder` of a SavedModel folder or hub URL.
     """
-    from kinpaint import layers
-
     kind, _, argument = name.partition(":")
     if kind == "minilm" and not argument:
-        return layers.SentenceEncoder()
+        return SentenceEncoder()
     if kind == "chars" and not argument:
-        return layers.CharCNNGRU()
+        return CharCNNGRU()
     if kind == "words" and argument:
-        return layers.MeanWordEmbedding.from_word_vectors(argument)
+        return MeanWordEmbedding.from_word_vectors(argument)
     if kind == "hub" and argument:
-        return layers.HubTextEncoder(argument)
-    raise ValueError(f"unknown caption encoder {name!r}; expected {NAMES}")
+        return HubTextEncoder(argument)
+    raise ValueError(f"unknown caption encoder {name!r}; expected {CAPTION_ENCODER_NAMES}")
 
 
 def cache_name(name):
     """The key of `name`'s embeddings in a store: file and folder names lose their path."""
-    import os
-
     kind, _, argument = name.partition(":")
     return f"{kind}:{os.path.basename(argument.rstrip('/'))}" if argument else kind
 
@@ -43,8 +47,6 @@ def frozen_caption_encoder(name):
 
 def embed_store(store, name, batch_size=256, overwrite=False, encoder=None):
     """Cache the embedding of every caption of `store` by the frozen encoder `name`."""
-    import tensorflow as tf
-
     encoder = encoder or frozen_caption_encoder(name)
     encode = tf.function(encoder, reduce_retracing=True)
     store.add_embeddings(

@@ -7,7 +7,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from kinpaint.layers.caption_encoder import CaptionEncoder
+from kinpaint.captions.caption_encoder import CaptionEncoder
 
 
 @keras.saving.register_keras_serializable(package="kinpaint")
