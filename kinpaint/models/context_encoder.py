@@ -7,14 +7,13 @@ from keras import layers, ops
 from kinpaint.inpainting import composite, known_contrast, known_mean_colour
 from kinpaint.layers import ChannelWiseDense, FusedBatchNormalization, TiledCaptionConcat
 from kinpaint.metrics import psnr
-from kinpaint.models.conditioning import CaptionConditioned
-from kinpaint.models.training import (RECONSTRUCTIONS, binary_cross_entropy, build_optimizer, check_finite,
-                                      compile_config, compile_from, default_adam, hole_error, replica_mean,
-                                      resolve_precision)
+from kinpaint.models.base import InpaintingModel, caption_vector_input
+from kinpaint.models.losses import binary_cross_entropy, check_finite, hole_error, replica_mean
+from kinpaint.models.optimizers import build_optimizer, default_adam
+from kinpaint.models.precision import resolve_precision
+from kinpaint.models.serialization import compile_config, compile_from
+from kinpaint.options import PREFILLS, RECONSTRUCTIONS
 from kinpaint.poisson import harmonic_fill
-
-
-PREFILLS = (None, "harmonic")
 
 
 def build_context_generator(image_size, widths, caption_dim=None, caption_units=64, caption_in_decoder=False,
@@ -38,14 +37,14 @@ def build_context_generator(image_size, widths, caption_dim=None, caption_units=
         x = layers.LeakyReLU(0.2, dtype=dtype)(x)
         skips.append(x)
     x = ChannelWiseDense(dropout=0.0, dtype=dtype, name="channel_wise_dense")(x)
-    if caption_dim:
-        caption_input = keras.Input((caption_dim,), name="caption_vector")
+    caption_input = caption_vector_input(caption_dim)
+    if caption_input is not None:
         inputs.append(caption_input)
         x = TiledCaptionConcat(caption_units, dtype=dtype, name="caption_concat")([x, caption_input])
     x = layers.Conv2D(widths[-1], 1, dtype=dtype, name="bottleneck_mix")(x)  # mixes channels after the channel-wise map
     x = layers.ReLU(dtype=dtype)(FusedBatchNormalization(synchronized=True, dtype=dtype, name="bottleneck_norm")(x))
     for index, width in reversed(list(enumerate(widths[:-1]))):
-        if caption_dim and caption_in_decoder:
+        if caption_input is not None and caption_in_decoder:
             x = TiledCaptionConcat(caption_units, dtype=dtype, name=f"decode_{index}_caption")([x, caption_input])
         x = layers.Conv2DTranspose(width, 5, strides=2, padding="same", use_bias=False, dtype=dtype,
                                    name=f"decode_{index}")(x)
@@ -78,8 +77,8 @@ def build_context_discriminator(image_size, widths, caption_dim=None, caption_un
     image_input = keras.Input((image_size, image_size, 3), name="image")
     inputs, x = [image_input], image_input
     x = discriminator_features(x, widths, dtype)
-    if caption_dim:
-        caption_input = keras.Input((caption_dim,), name="caption_vector")
+    caption_input = caption_vector_input(caption_dim)
+    if caption_input is not None:
         inputs.append(caption_input)
         x = TiledCaptionConcat(caption_units, dtype=dtype, name="caption_concat")([x, caption_input])
     logits = layers.Dense(1, dtype="float32", name="logit")(layers.Flatten(dtype=dtype)(x))
@@ -87,7 +86,7 @@ def build_context_discriminator(image_size, widths, caption_dim=None, caption_un
 
 
 @keras.saving.register_keras_serializable(package="kinpaint")
-class ContextEncoder(CaptionConditioned, keras.Model):
+class ContextEncoder(InpaintingModel):
     """Adversarial context encoder that fills holes from the border and, optionally, a caption.
 
     Args:
@@ -108,20 +107,32 @@ class ContextEncoder(CaptionConditioned, keras.Model):
             (`kinpaint.inpainting.known_contrast`), and its correction is scaled back by
             that contrast: a faint picture gets a faint correction.
         precision: `"auto"`, `"float32"` or `"mixed_bfloat16"` for the two networks.
+        mask_kind: the holes drawn when `fit` gets images without masks (see `InpaintingModel`).
 
     Call: `{"image": (B, S, S, 3) in [-1, 1], "mask": (B, S, S, 1), "caption": (B,) or (B, D)}`
     -> `(B, S, S, 3)`, the image with its holes (mask 0) filled and known pixels kept exactly.
+
+    Example:
+
+    >>> import numpy as np
+    >>> images = np.random.default_rng(0).uniform(-1, 1, (4, 16, 16, 3)).astype("float32")
+    >>> model = ContextEncoder(image_size=16, widths=(8, 16), precision="float32")
+    >>> model.compile()
+    >>> history = model.fit(images, batch_size=2, epochs=1, verbose=0)  # plain images: centre holes
+    >>> masks = np.ones((4, 16, 16, 1), "float32")
+    >>> masks[:, 4:12, 4:12] = 0
+    >>> filled = model.inpaint(images, masks)
+    >>> filled.shape, bool((filled[:, :4] == images[:, :4]).all())
+    ((4, 16, 16, 3), True)
     """
 
     def __init__(self, image_size=64, widths=(32, 64, 128, 256), caption_encoder=None, caption_dim=None,
                  caption_units=64, caption_in_decoder=False, caption_dropout=0.1, prefill=None,
                  contrast_normalized=False, precision="auto", **kwargs):
-        super().__init__(**kwargs)
-        self.image_size = int(image_size)
+        super().__init__(image_size, caption_encoder, caption_dim, caption_dropout, **kwargs)
         self.widths = tuple(int(width) for width in widths)
         if self.image_size % 2 ** len(self.widths):
             raise ValueError(f"image_size {self.image_size} is not divisible by 2^{len(self.widths)} (one per width)")
-        self._init_captions(caption_encoder, caption_dim, caption_dropout)
         self.caption_units = int(caption_units)
         self.caption_in_decoder = bool(caption_in_decoder)
         if prefill not in PREFILLS:
@@ -142,7 +153,7 @@ class ContextEncoder(CaptionConditioned, keras.Model):
         self._inpaint_function = None
         self.built = True
 
-    def _dropout_step(self):
+    def _step_counter(self):
         return self.g_optimizer.iterations
 
     # The forward pass.
@@ -171,7 +182,7 @@ class ContextEncoder(CaptionConditioned, keras.Model):
                 reconstruction="l2", **kwargs):
         """Adam (beta_1 0.5, clipnorm 1) for both networks unless given; L2 + adversarial loss.
 
-        `reconstruction` is `"l2"`, `"l1"` or `"log_l2"` (see `kinpaint.models.training.hole_error`).
+        `reconstruction` is `"l2"`, `"l1"` or `"log_l2"` (see `kinpaint.models.losses.hole_error`).
         `adversarial_weight=0` trains the generator alone (the discriminator is skipped).
         """
         if reconstruction not in RECONSTRUCTIONS:
@@ -182,10 +193,6 @@ class ContextEncoder(CaptionConditioned, keras.Model):
         self.reconstruction_weight = float(reconstruction_weight)
         self.adversarial_weight = float(adversarial_weight)
         self.reconstruction = reconstruction
-
-    @property
-    def generator_variables(self):
-        return self.generator.trainable_variables + self.caption_variables
 
     def train_step(self, data):
         images, masks, captions = self._unpack(data)
@@ -237,9 +244,7 @@ class ContextEncoder(CaptionConditioned, keras.Model):
     def get_config(self):
         return {
             **super().get_config(),
-            "image_size": self.image_size,
             "widths": list(self.widths),
-            **self._caption_config(),
             "caption_units": self.caption_units,
             "caption_in_decoder": self.caption_in_decoder,
             "prefill": self.prefill,

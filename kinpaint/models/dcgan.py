@@ -4,14 +4,15 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
-from kinpaint.inpainting import as_numpy
+from kinpaint.captions.batches import caption_batch
 from kinpaint.layers import FusedBatchNormalization
-from kinpaint.models.conditioning import CaptionConditioned
+from kinpaint.models.base import InpaintingModel, caption_vector_input, project_caption
 from kinpaint.models.context_encoder import discriminator_features
-from kinpaint.models.training import (binary_cross_entropy, build_optimizer, check_finite, compile_config,
-                                      compile_from, default_adam, replica_mean, resolve_precision)
-
-CONDITIONS = ("none", "generator", "both")
+from kinpaint.models.losses import binary_cross_entropy, check_finite, replica_mean
+from kinpaint.models.optimizers import build_optimizer, default_adam
+from kinpaint.models.precision import resolve_precision
+from kinpaint.models.serialization import compile_config, compile_from
+from kinpaint.options import DCGAN_CONDITIONS
 
 
 def build_dcgan_generator(image_size=64, noise_dim=100, widths=(256, 128, 64, 32), caption_dim=None,
@@ -25,11 +26,10 @@ def build_dcgan_generator(image_size=64, noise_dim=100, widths=(256, 128, 64, 32
     start = image_size // 2 ** len(widths)
     noise = keras.Input((noise_dim,), name="noise")
     inputs, x = [noise], noise
-    if caption_dim:
-        caption = keras.Input((caption_dim,), name="caption_vector")
+    caption = caption_vector_input(caption_dim)
+    if caption is not None:
         inputs.append(caption)
-        projected = layers.Dense(caption_units, dtype=dtype, name="caption_projection")(caption)
-        x = layers.Concatenate(dtype=dtype)([noise, layers.LeakyReLU(0.2, dtype=dtype)(projected)])
+        x = layers.Concatenate(dtype=dtype)([noise, project_caption(caption, caption_units, dtype)])
     x = layers.Dense(start * start * widths[0], use_bias=False, dtype=dtype, name="project")(x)
     x = layers.Reshape((start, start, widths[0]), dtype=dtype)(x)
     x = layers.ReLU(dtype=dtype)(FusedBatchNormalization(synchronized=True, dtype=dtype, name="project_norm")(x))
@@ -53,16 +53,15 @@ def build_dcgan_discriminator(image_size=64, widths=(32, 64, 128, 256), caption_
     inputs, x = [image], image
     x = discriminator_features(x, widths, dtype)
     x = layers.Flatten(dtype=dtype)(x)
-    if caption_dim:
-        caption = keras.Input((caption_dim,), name="caption_vector")
+    caption = caption_vector_input(caption_dim)
+    if caption is not None:
         inputs.append(caption)
-        projected = layers.Dense(caption_units, dtype=dtype, name="caption_projection")(caption)
-        x = layers.Concatenate(dtype=dtype)([x, layers.LeakyReLU(0.2, dtype=dtype)(projected)])
+        x = layers.Concatenate(dtype=dtype)([x, project_caption(caption, caption_units, dtype)])
     return keras.Model(inputs, layers.Dense(1, dtype="float32", name="logit")(x), name=name)
 
 
 @keras.saving.register_keras_serializable(package="kinpaint")
-class DCGAN(CaptionConditioned, keras.Model):
+class DCGAN(InpaintingModel):
     """A GAN over whole images, optionally conditioned on captions, for semantic inpainting.
 
     Args:
@@ -77,24 +76,36 @@ class DCGAN(CaptionConditioned, keras.Model):
         precision: `"auto"`, `"float32"` or `"mixed_bfloat16"`.
 
     Call: `{"noise": (B, noise_dim), ["caption"]}` -> images `(B, S, S, 3)`.
-    Batches for `fit` are `{"image", ["caption"]}` (a `"mask"` is ignored).
+    `fit` takes whole images (any form in `kinpaint.models.base.FIT_FORMS`; masks are
+    ignored).
+
+    Example (the keras.io DCGAN idiom: `fit` on images alone):
+
+    >>> import numpy as np
+    >>> images = np.random.default_rng(0).uniform(-1, 1, (4, 16, 16, 3)).astype("float32")
+    >>> gan = DCGAN(image_size=16, noise_dim=8, generator_widths=(16, 8), discriminator_widths=(8, 16),
+    ...             precision="float32")
+    >>> gan.compile()
+    >>> sorted(gan.fit(images, batch_size=2, epochs=1, verbose=0).history)
+    ['d_loss', 'fake_score', 'g_loss', 'real_score']
+    >>> gan({"noise": np.zeros((2, 8), "float32")}).shape
+    TensorShape([2, 16, 16, 3])
     """
 
     def __init__(self, image_size=64, noise_dim=100, generator_widths=(256, 128, 64, 32),
                  discriminator_widths=(32, 64, 128, 256), caption_encoder=None, caption_dim=None, condition="both",
                  caption_units=64, caption_dropout=0.0, precision="auto", **kwargs):
-        super().__init__(**kwargs)
-        if condition not in CONDITIONS:
-            raise ValueError(f"condition must be one of {CONDITIONS}, got {condition!r}")
-        self.image_size, self.noise_dim = int(image_size), int(noise_dim)
+        if condition not in DCGAN_CONDITIONS:
+            raise ValueError(f"condition must be one of {DCGAN_CONDITIONS}, got {condition!r}")
+        if condition == "none":
+            caption_encoder, caption_dim = None, None
+        super().__init__(image_size, caption_encoder, caption_dim, caption_dropout, **kwargs)
+        self.noise_dim = int(noise_dim)
         self.generator_widths = tuple(int(width) for width in generator_widths)
         self.discriminator_widths = tuple(int(width) for width in discriminator_widths)
         if self.image_size % 2 ** len(self.generator_widths):
             raise ValueError(f"image_size {self.image_size} is not divisible by 2^{len(self.generator_widths)} "
                              "(one doubling per generator width)")
-        if condition == "none":
-            caption_encoder, caption_dim = None, None
-        self._init_captions(caption_encoder, caption_dim, caption_dropout)
         self.condition = condition if self.conditioned else "none"
         self.caption_units = int(caption_units)
         self.precision = precision
@@ -107,7 +118,7 @@ class DCGAN(CaptionConditioned, keras.Model):
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "real_score", "fake_score")}
         self.built = True
 
-    def _dropout_step(self):
+    def _step_counter(self):
         return self.g_optimizer.iterations + self.d_optimizer.iterations
 
     def _judge(self, images, vectors, training):
@@ -139,10 +150,6 @@ class DCGAN(CaptionConditioned, keras.Model):
         self.d_optimizer = build_optimizer(d_optimizer or default_adam(), self.discriminator.trainable_variables)
         self.g_optimizer = build_optimizer(g_optimizer or default_adam(), self.generator_variables)
         self.d_steps, self.g_steps = int(d_steps), int(g_steps)
-
-    @property
-    def generator_variables(self):
-        return self.generator.trainable_variables + self.caption_variables
 
     def _noise(self, batch_size):
         """N(0, I) noise, fresh each step, drawn for the global batch and sliced per replica,
@@ -180,7 +187,7 @@ class DCGAN(CaptionConditioned, keras.Model):
         self.trackers["g_loss"].update_state(logged)
 
     def train_step(self, data):
-        images, _, captions = self._unpack(data)
+        images, _, captions = self._unpack(data, masks_needed=False)
         if self.d_steps == 1 and self.g_steps == 1:
             vectors = self.caption_vectors(captions, ops.shape(images)[0], training=False)
             self._discriminator_step(images, None if vectors is None else ops.stop_gradient(vectors))
@@ -207,7 +214,7 @@ class DCGAN(CaptionConditioned, keras.Model):
         return self._results()
 
     def test_step(self, data):
-        images, _, captions = self._unpack(data)
+        images, _, captions = self._unpack(data, masks_needed=False)
         vectors = self.caption_vectors(captions, ops.shape(images)[0], training=False)
         fakes = self.generate(self._noise(ops.shape(images)[0]), vectors)
         real, fake = self._judge(images, vectors, False), self._judge(fakes, vectors, False)
@@ -225,6 +232,10 @@ class DCGAN(CaptionConditioned, keras.Model):
 
         return SemanticInpainter(self.generator, self.discriminator, caption_encoder=self.caption_encoder, **options)
 
+    def inpainter(self, **options):
+        """Semantic inpainting: `semantic_inpainter(**options)` (a GAN does not fill holes itself)."""
+        return self.semantic_inpainter(**options)
+
     def samples(self, noise):
         """`inpaint`-shaped sampling for `ImageGrid`: an object whose fills are `G(noise, caption)`."""
         return _Samples(self, noise)
@@ -234,11 +245,9 @@ class DCGAN(CaptionConditioned, keras.Model):
     def get_config(self):
         return {
             **super().get_config(),
-            "image_size": self.image_size,
             "noise_dim": self.noise_dim,
             "generator_widths": list(self.generator_widths),
             "discriminator_widths": list(self.discriminator_widths),
-            **self._caption_config(),
             "condition": self.condition,
             "caption_units": self.caption_units,
             "precision": self.precision,
@@ -260,6 +269,5 @@ class _Samples:
     def inpaint(self, images, masks, captions=None):
         inputs = {"noise": self.noise[: len(images)]}
         if captions is not None and self.gan.conditioned:
-            captions = as_numpy(captions)
-            inputs["caption"] = tf.constant(captions.tolist()) if self.gan.caption_encoder is not None else captions
+            inputs["caption"] = caption_batch(captions, text=self.gan.caption_encoder is not None)
         return ops.convert_to_numpy(self.gan(inputs, training=False))

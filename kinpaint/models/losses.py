@@ -3,8 +3,6 @@
 import tensorflow as tf
 from keras import ops
 
-from kinpaint.options import RECONSTRUCTIONS  # noqa: F401  (the kinds hole_error knows)
-
 LOG_L2_FLOOR = 1e-4  # squared error on the [-1, 1] scale; about 46 dB PSNR
 
 

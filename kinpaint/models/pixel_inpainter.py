@@ -4,18 +4,19 @@ import itertools
 import math
 
 import keras
-import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
 from kinpaint.inpainting import composite
 from kinpaint.layers import CaptionMap, GatedResidualBlock
-from kinpaint.models.conditioning import CaptionConditioned
-from kinpaint.models.training import (build_optimizer, check_finite, compile_config, compile_from, replica_mean,
-                                      resolve_precision)
+from kinpaint.models.base import InpaintingModel, caption_vector_input
+from kinpaint.models.losses import check_finite, replica_mean
+from kinpaint.models.optimizers import build_optimizer
+from kinpaint.models.precision import resolve_precision
+from kinpaint.models.serialization import compile_config, compile_from
+from kinpaint.options import PIXEL_FILLS
 
 LEVELS = 256  # values of an 8-bit channel
-FILLS = ("mean", "mode", "sample")
 
 
 def build_pixel_network(image_size, features=64, bottleneck=32, blocks=16, head=32, caption_dim=None,
@@ -30,9 +31,8 @@ def build_pixel_network(image_size, features=64, bottleneck=32, blocks=16, head=
     image_input = keras.Input((image_size, image_size, 4), name="masked_image")
     inputs = [image_input]
     x = layers.Conv2D(features, 7, padding="same", dtype=dtype, name="input_conv")(image_input)
-    caption = None
-    if caption_dim:
-        caption = keras.Input((caption_dim,), name="caption_vector")
+    caption = caption_vector_input(caption_dim)
+    if caption is not None:
         inputs.append(caption)
     for index in range(blocks):
         conditional = caption is not None and caption_blocks
@@ -72,7 +72,7 @@ def hole_values(masks):
 
 
 @keras.saving.register_keras_serializable(package="kinpaint")
-class GatedPixelInpainter(CaptionConditioned, keras.Model):
+class GatedPixelInpainter(InpaintingModel):
     """Predicts a 256-way distribution for every hidden channel value, from the border and a caption.
 
     A PixelCNN-style stack without causal masks (seed 004): every hole value is
@@ -95,15 +95,26 @@ class GatedPixelInpainter(CaptionConditioned, keras.Model):
     Call: `{"image", "mask", ["caption"]}` -> logits `(B, S, S, 3, 256)`. Training
     minimises the hole's negative log-likelihood; metrics `nll` (nats per image's hole)
     and `bits_per_dim`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> images = np.random.default_rng(0).uniform(-1, 1, (4, 8, 8, 3)).astype("float32")
+    >>> model = GatedPixelInpainter(image_size=8, features=8, bottleneck=4, blocks=1, head=8, precision="float32")
+    >>> model.compile()
+    >>> sorted(model.fit(images, batch_size=2, epochs=1, verbose=0).history)
+    ['bits_per_dim', 'nll']
+    >>> masks = np.ones((4, 8, 8, 1), "float32")
+    >>> masks[:, 2:6, 2:6] = 0
+    >>> model.inpaint(images, masks, fill="mode").shape
+    (4, 8, 8, 3)
     """
 
     def __init__(self, image_size=64, features=64, bottleneck=32, blocks=16, head=32, caption_encoder=None,
                  caption_dim=None, caption_blocks=True, caption_map=True, caption_dropout=0.1, precision="auto",
                  **kwargs):
-        super().__init__(**kwargs)
-        self.image_size = int(image_size)
+        super().__init__(image_size, caption_encoder, caption_dim, caption_dropout, **kwargs)
         self.features, self.bottleneck, self.blocks, self.head = int(features), int(bottleneck), int(blocks), int(head)
-        self._init_captions(caption_encoder, caption_dim, caption_dropout)
         self.caption_blocks, self.caption_map = bool(caption_blocks), bool(caption_map)
         self.precision = precision
         self.network = build_pixel_network(self.image_size, self.features, self.bottleneck, self.blocks, self.head,
@@ -114,7 +125,7 @@ class GatedPixelInpainter(CaptionConditioned, keras.Model):
         self._sample_calls = 0
         self.built = True
 
-    def _dropout_step(self):
+    def _step_counter(self):
         return self.optimizer.iterations
 
     def call(self, inputs, training=False):
@@ -167,8 +178,8 @@ class GatedPixelInpainter(CaptionConditioned, keras.Model):
         Samples are drawn at `temperature` (logits divided by it; near 0 gives the mode).
         `seed` fixes them; by default every call draws new ones.
         """
-        if fill not in FILLS:
-            raise ValueError(f"fill must be one of {FILLS}, got {fill!r}")
+        if fill not in PIXEL_FILLS:
+            raise ValueError(f"fill must be one of {PIXEL_FILLS}, got {fill!r}")
         if fill == "sample":
             if not temperature > 0:
                 raise ValueError(f"temperature must be positive, got {temperature!r}")
@@ -182,6 +193,10 @@ class GatedPixelInpainter(CaptionConditioned, keras.Model):
 
             return self._inpaint_batches(draw, images, masks, captions, batch_size)
         return self._inpaint_batches(self._fill_function(fill), images, masks, captions, batch_size)
+
+    def inpainter(self, fill="mean", temperature=1.0):
+        """What fills holes with this model's `fill` (see `inpaint`) at `temperature`."""
+        return self.sampler(temperature, fill)
 
     def sampler(self, temperature=1.0, fill="sample"):
         """An object whose `inpaint(images, masks, captions)` draws a fill (for `ImageGrid(inpainter=...)`)."""
@@ -197,12 +212,10 @@ class GatedPixelInpainter(CaptionConditioned, keras.Model):
     def get_config(self):
         return {
             **super().get_config(),
-            "image_size": self.image_size,
             "features": self.features,
             "bottleneck": self.bottleneck,
             "blocks": self.blocks,
             "head": self.head,
-            **self._caption_config(),
             "caption_blocks": self.caption_blocks,
             "caption_map": self.caption_map,
             "precision": self.precision,

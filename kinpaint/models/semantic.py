@@ -3,7 +3,8 @@
 import numpy as np
 import tensorflow as tf
 
-from kinpaint.inpainting import as_numpy, composite
+from kinpaint.captions.batches import caption_batch, caption_vectors
+from kinpaint.inpainting import composite
 from kinpaint.poisson import poisson_blend
 
 CONTEXTUAL = ("l1", "l2")
@@ -55,6 +56,19 @@ class SemanticInpainter:
         tolerance: gradient l1 norm under which a restart stops (seed 001: 1e-4); 0 never stops early.
         blend: Poisson-blend the fill into the image.
         seed: seed of the initial z's.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from kinpaint.models import DCGAN
+    >>> gan = DCGAN(image_size=16, noise_dim=8, generator_widths=(16, 8), precision="float32")
+    >>> search = SemanticInpainter(gan.generator, gan.discriminator, restarts=2, steps=3)
+    >>> images = np.zeros((1, 16, 16, 3), "float32")
+    >>> masks = np.ones((1, 16, 16, 1), "float32")
+    >>> masks[:, 4:12, 4:12] = 0
+    >>> filled, found = search.inpaint(images, masks, return_all=True)
+    >>> filled.shape, found["generated"].shape
+    ((1, 16, 16, 3), (1, 2, 16, 16, 3))
     """
 
     def __init__(self, generator, discriminator=None, caption_encoder=None, restarts=8, steps=500,
@@ -124,13 +138,13 @@ class SemanticInpainter:
         return np.random.default_rng(self.seed).standard_normal((count * self.restarts, self.noise_dim)).astype(np.float32)
 
     def caption_vectors(self, captions, count):
+        """`(count, caption_dim)` NumPy vectors of the captions (zeros for None); None unconditioned."""
         if self.caption_dim is None:
             return None
-        if captions is None:
-            return np.zeros((count, self.caption_dim), np.float32)
-        if self.caption_encoder is not None:
-            return np.asarray(self.caption_encoder(tf.constant(as_numpy(captions).tolist())), np.float32)
-        return np.asarray(as_numpy(captions), np.float32)
+        if captions is not None:
+            captions = caption_batch(captions, text=self.caption_encoder is not None)
+        return np.asarray(caption_vectors(captions, count, self.caption_dim, self.caption_encoder,
+                                          owner="SemanticInpainter"))
 
     def search(self, images, masks, captions=None, initial_codes=None):
         """Run the latent search; returns a dict of NumPy arrays.

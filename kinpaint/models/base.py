@@ -1,0 +1,212 @@
+"""The base of kinpaint's models: what they read from a batch, their captions, metrics and batched `inpaint`.
+
+Each model subclasses `InpaintingModel` (as keras-hub's tasks subclass `Task`): the base
+owns caption conditioning (an encoder of strings, or precomputed vectors, with caption
+dropout), the batch forms `fit` accepts, masks drawn for plain images, the metric
+trackers and `from_config`. The network builders share `caption_vector_input` and
+`project_caption`.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers, ops
+
+from kinpaint.captions.batches import caption_batch, caption_vectors
+from kinpaint.data.masks import make_masks
+from kinpaint.models.serialization import deserialize_optional, serialize_optional
+from kinpaint.options import MASK_KINDS
+
+FIT_FORMS = (
+    "a dict batch {'image': (B, S, S, 3) in [-1, 1], 'mask': (B, S, S, 1), 'caption': (B,) strings or (B, D)}; "
+    "images alone (an array, a tensor or a tf.data.Dataset of image batches; uint8 images are scaled to "
+    "[-1, 1], and masks are drawn by the model's mask_kind); or an (images, captions) tuple"
+)
+MASK_BANK_SIZE = 256  # random masks drawn once per model for batches of plain images
+
+
+def caption_vector_input(caption_dim):
+    """The `(B, caption_dim)` Keras input of a conditioned network, or `None` unconditioned."""
+    return keras.Input((caption_dim,), name="caption_vector") if caption_dim else None
+
+
+def project_caption(vectors, units, dtype=None):
+    """A learned `(B, units)` projection of caption vectors: a dense layer and leaky ReLU."""
+    projected = layers.Dense(units, dtype=dtype, name="caption_projection")(vectors)
+    return layers.LeakyReLU(0.2, dtype=dtype)(projected)
+
+
+class InpaintingModel(keras.Model):
+    """Base of kinpaint's models; not used on its own.
+
+    Args:
+        image_size: side S of the square images.
+        caption_encoder: a kinpaint caption encoder layer; captions are then strings.
+        caption_dim: size of precomputed caption vectors, used when `caption_encoder` is
+            None. Neither: an unconditioned model.
+        caption_dropout: fraction of training examples whose caption is hidden (a zero
+            vector), so the model also works with `captions=None`.
+        mask_kind: the holes drawn for batches that come without masks: `"centre"`,
+            `"rectangle"` or `"strokes"` (see `kinpaint.data.masks`).
+
+    A subclass builds its networks, sets `self.trackers` (`{name: keras.metrics.Mean}`)
+    and implements `_step_counter()`, a step count that seeds caption dropout and drawn
+    masks, so a run resumed from a `.keras` file draws as the uninterrupted one.
+    """
+
+    def __init__(self, image_size=64, caption_encoder=None, caption_dim=None, caption_dropout=0.0,
+                 mask_kind="centre", **kwargs):
+        super().__init__(**kwargs)
+        self.image_size = int(image_size)
+        if mask_kind not in MASK_KINDS:
+            raise ValueError(f"mask_kind must be one of {MASK_KINDS}, got {mask_kind!r}")
+        self.mask_kind = mask_kind
+        self.caption_encoder = caption_encoder
+        if caption_encoder is not None:
+            if not caption_encoder.built:
+                caption_encoder.build((None,))
+            caption_dim = caption_encoder.output_dim
+        self.caption_dim = None if caption_dim is None else int(caption_dim)
+        self.caption_dropout = float(caption_dropout)
+        self._mask_bank = None
+
+    def _step_counter(self):
+        raise NotImplementedError
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def _results(self, names=None):
+        """The logs a train or test step returns: every tracker's value, or those in `names`."""
+        return {name: tracker.result() for name, tracker in self.trackers.items() if names is None or name in names}
+
+    # Captions.
+
+    @property
+    def conditioned(self):
+        return self.caption_dim is not None
+
+    @property
+    def caption_variables(self):
+        return self.caption_encoder.trainable_variables if self.caption_encoder is not None else []
+
+    @property
+    def generator_variables(self):
+        """What the generator's optimizer trains: the generator's variables and a trainable caption encoder's."""
+        return self.generator.trainable_variables + self.caption_variables
+
+    def caption_vectors(self, captions, batch_size, training=False):
+        """`(B, caption_dim)` float32 vectors, zeros standing for "no caption"; None unconditioned."""
+        if not self.conditioned:
+            return None
+        vectors = caption_vectors(captions, batch_size, self.caption_dim, self.caption_encoder, training,
+                                  owner=type(self).__name__)
+        if captions is not None and training and self.caption_dropout > 0:
+            seed = tf.stack([tf.constant(20170, tf.int64), tf.cast(self._step_counter(), tf.int64)])
+            keep = tf.random.stateless_uniform((batch_size, 1), seed=seed) >= self.caption_dropout
+            vectors = vectors * ops.cast(keep, "float32")
+        return vectors
+
+    def _with_caption(self, tensor, vectors):
+        """A network's input list: `[tensor, vectors]`, or `[tensor]` unconditioned."""
+        return [tensor, vectors] if self.conditioned else [tensor]
+
+    # Batches.
+
+    def _unpack(self, data, masks_needed=True):
+        """`(images, masks, captions)` of a `fit` / `evaluate` batch in any of the `FIT_FORMS`."""
+        if isinstance(data, (tuple, list)) and len(data) == 1:
+            data = data[0]  # Keras packs `fit(x)` as `(x,)`
+        captions = None
+        if isinstance(data, dict):
+            if "image" not in data:
+                raise ValueError(f"{type(self).__name__}.fit: the batch dict has no 'image' (keys: "
+                                 f"{sorted(data)}); fit accepts {FIT_FORMS}")
+            images, masks, captions = data["image"], data.get("mask"), data.get("caption")
+        elif isinstance(data, (tuple, list)) and len(data) == 2 and not isinstance(data[0], dict):
+            (images, captions), masks = data, None
+        elif isinstance(data, (tuple, list)) or not hasattr(data, "shape"):
+            raise TypeError(f"{type(self).__name__}.fit got {_describe(data)}; it accepts {FIT_FORMS}")
+        else:
+            images, masks = data, None
+        images = self._images(images)
+        if masks is not None:
+            masks = ops.cast(masks, "float32")
+        elif masks_needed:
+            masks = self._draw_masks(ops.shape(images)[0])
+        return images, masks, captions
+
+    def _images(self, images):
+        size = self.image_size
+        shape = tuple(images.shape)
+        if len(shape) != 4 or shape[1:] not in ((size, size, 3), (None, None, 3)):
+            raise ValueError(f"{type(self).__name__} takes images (batch, {size}, {size}, 3); got shape {shape}")
+        if images.dtype in (tf.uint8, "uint8"):
+            return ops.cast(images, "float32") / 127.5 - 1.0
+        return ops.cast(images, "float32")
+
+    def _draw_masks(self, batch_size):
+        """`(B, S, S, 1)` masks of `mask_kind` for a batch that came without masks."""
+        if self._mask_bank is None:
+            count = 1 if self.mask_kind == "centre" else MASK_BANK_SIZE
+            self._mask_bank = make_masks(self.mask_kind, count, self.image_size, self.image_size // 2, seed=0)
+        bank = tf.constant(self._mask_bank)
+        if len(self._mask_bank) == 1:
+            return tf.repeat(bank, batch_size, axis=0)
+        seed = tf.stack([tf.constant(64, tf.int64), tf.cast(self._step_counter(), tf.int64)])
+        return tf.gather(bank, tf.random.stateless_uniform((batch_size,), seed, 0, len(self._mask_bank), tf.int32))
+
+    def inpainter(self, **options):
+        """What fills holes with this model: an object with `inpaint(images, masks, captions=None)`.
+
+        The model itself here; a model with fill options (a DCGAN's latent search, a pixel
+        model's sampling) overrides this and takes them as keywords.
+        """
+        if options:
+            raise ValueError(f"{type(self).__name__} takes no fill options; got {', '.join(sorted(options))}")
+        return self
+
+    def _inpaint_batches(self, function, images, masks, captions, batch_size):
+        """Run `function({"image", "mask", ["caption"]})` over batches; NumPy in, NumPy out."""
+        images = np.asarray(images, np.float32)
+        masks = np.asarray(masks, np.float32)
+        size = self.image_size
+        if images.shape[1:] != (size, size, 3) or masks.shape[1:] != (size, size, 1) or len(masks) != len(images):
+            raise ValueError(f"{type(self).__name__} takes images (batch, {size}, {size}, 3) and masks "
+                             f"(batch, {size}, {size}, 1); got {images.shape} and {masks.shape}")
+        if self.conditioned and captions is not None:
+            captions = caption_batch(captions, text=self.caption_encoder is not None)
+        else:
+            captions = None
+        filled = []
+        for start in range(0, len(images), batch_size):
+            inputs = {"image": images[start : start + batch_size], "mask": masks[start : start + batch_size]}
+            if captions is not None:
+                inputs["caption"] = captions[start : start + batch_size]
+            filled.append(ops.convert_to_numpy(function(inputs)))
+        return np.concatenate(filled) if filled else images.copy()
+
+    # Saving.
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "image_size": self.image_size,
+            "caption_encoder": serialize_optional(self.caption_encoder),
+            "caption_dim": None if self.caption_encoder is not None else self.caption_dim,
+            "caption_dropout": self.caption_dropout,
+            "mask_kind": self.mask_kind,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["caption_encoder"] = deserialize_optional(config.get("caption_encoder"))
+        return cls(**config)
+
+
+def _describe(data):
+    if isinstance(data, (tuple, list)):
+        return f"a {type(data).__name__} of {len(data)} ({', '.join(type(item).__name__ for item in data)})"
+    return f"a {type(data).__name__}"
