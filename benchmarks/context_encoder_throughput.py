@@ -37,7 +37,7 @@ from kinpaint.inpainting import composite
 from kinpaint.layers import FusedBatchNormalization, MeanWordEmbedding
 from kinpaint.metrics import psnr
 from kinpaint.models import ContextEncoder, resolve_precision
-from kinpaint.models.training import hole_error
+from kinpaint.models.losses import hole_error
 
 BATCH, SIZE, WIDTHS = 64, 64, (32, 64, 128, 256)
 REFERENCE = "reference (keras.io style, float32)"

@@ -19,12 +19,10 @@ import time
 
 import numpy as np
 
-from classical import METHODS, ClassicalFill
+from kinpaint.baselines import ClassicalFill, HarmonicFill, MeanColourFill
 from kinpaint.data import Store, make_dataset, open_reader, write_store
 from kinpaint.evaluation import evaluate_inpainter, format_table
-from kinpaint.inpainting import MeanColourFill
-from kinpaint.models.training import RECONSTRUCTIONS
-from kinpaint.poisson import HarmonicFill
+from kinpaint.options import RECONSTRUCTIONS
 from kinpaint.recipes import train_context_encoder, train_dcgan, train_pixel_inpainter
 
 
@@ -97,8 +95,8 @@ def main(argv=None):
             fills["semantic, no blend (same search)"] = SearchOnce(semantic, False, shared)
         fills.update({
             "mean colour fill": MeanColourFill(),
-            "harmonic fill (kinpaint.poisson)": HarmonicFill(),
-            **{f"{method} (classical)": ClassicalFill(method) for method in METHODS},
+            "harmonic fill": HarmonicFill(),
+            **{f"{method} (classical)": ClassicalFill(method) for method in ClassicalFill.METHODS},
         })
         rows = {}
         for name, inpainter in fills.items():

@@ -27,13 +27,12 @@ NAMES = [f"{oracle} oracle, {known}" for known in ("grain known", "grain unknown
 
 def draw_parts(rng, size=SIZE):
     """The generator's own scene, with the picture before the centre object and its smooth background."""
-    image, scene, plain, smooth_background = S._draw_scene(rng, size, parts=True)
+    image, scene, plain, smooth_background = S.draw_scene(rng, size, parts=True)
     quarter = size // 4
     plain = plain.astype(np.float32)
     smooth = plain.copy()  # what the border can tell of the hidden background: no grain
     smooth[quarter:-quarter, quarter:-quarter] = smooth_background[quarter:-quarter, quarter:-quarter]
-    centre = scene["centre"]
-    return plain, smooth, image.astype(np.float32), (centre["colour"], centre["shape"], centre["size"])
+    return plain, smooth, image.astype(np.float32), scene
 
 
 def coverage(shape, size_name, size=SIZE):
@@ -42,12 +41,12 @@ def coverage(shape, size_name, size=SIZE):
     total, count = np.zeros((size, size), np.float64), 0
     low, high = S.SIZES[size_name]
     for side in range(low, high):
-        side = max(2, int(side * size / 64))
+        side = S.object_side(side, size)
         positions = range(quarter, size - quarter - side + 1)
         for top, left in itertools.product(positions, positions):
-            canvas = Image.new("L", (size * S._SCALE,) * 2, 0)
-            S._draw_shape(ImageDraw.Draw(canvas), shape, 255, top, left, side)
-            total += np.asarray(canvas.reduce(S._SCALE), np.float64) / 255
+            canvas = Image.new("L", (size * S.SUPERSAMPLING,) * 2, 0)
+            S.draw_shape(ImageDraw.Draw(canvas), shape, 255, top, left, side)
+            total += np.asarray(canvas.reduce(S.SUPERSAMPLING), np.float64) / 255
             count += 1
     return total / count
 
@@ -59,7 +58,8 @@ def main(count=1000):
     rng = np.random.default_rng([0, S.SPLIT_SEEDS["test"]])
     truth, fills = [], {name: [] for name in NAMES}
     for _ in range(count):
-        plain, smooth, image, (colour, shape, size) = draw_parts(rng)
+        plain, smooth, image, scene = draw_parts(rng)
+        colour, shape, size = (scene["centre"][key] for key in ("colour", "shape", "size"))
         alpha = maps[(shape, size)][..., None]
         for background, known in ((plain, "grain known"), (smooth, "grain unknown")):
             fills[f"caption oracle, {known}"].append(alpha * np.array(S.COLOURS[colour]) + (1 - alpha) * background)
@@ -67,10 +67,7 @@ def main(count=1000):
             fills[f"border oracle, {known}"].append(mixture[..., None] * colours.mean(0)
                                                     + (1 - mixture[..., None]) * background)
         truth.append(image)
-        # The captions' draws come after the picture in load_shapes; replay them to stay in step.
-        scene = {"centre": {"colour": colour, "shape": shape, "size": size}, "background": "grey",
-                 "neighbours": [{"place": "top", "colour": "red", "shape": "circle"}]}
-        S._captions(rng, scene)
+        S.describe_scene(rng, scene)  # the captions' draws come next in load_shapes: stay in step
     reference, _, _ = S.load_shapes("test", count=min(count, 20))
     assert np.array_equal(np.asarray(truth[: len(reference)], np.uint8), reference), "out of step with load_shapes"
     masks = np.ones((count, SIZE, SIZE, 1), np.float32)

@@ -1,4 +1,4 @@
-"""The one call every hole-filling model answers, and the simplest model that answers it.
+"""The one call every hole-filling model answers, and the helpers its answers share.
 
     inpaint(images, masks, captions=None) -> images
 
@@ -8,7 +8,8 @@
 - returns float32 `(B, H, W, 3)` in [-1, 1] with the known pixels returned exactly.
 
 Callbacks, the command line and the evaluation use only this call, so any object
-with such a method plugs in.
+with such a method plugs in. The classical fills that answer it (mean colour, harmonic,
+Telea, Navier-Stokes, biharmonic) live in `kinpaint.baselines`.
 """
 
 from typing import Protocol, runtime_checkable
@@ -56,16 +57,6 @@ def known_contrast(images, masks, floor=0.02):
     return tf.sqrt(variance + floor**2)
 
 
-class MeanColourFill:
-    """Classical baseline: fill each image's hole with the mean colour of its known pixels."""
-
-    def inpaint(self, images, masks, captions=None):
-        images = tf.convert_to_tensor(images, tf.float32)
-        masks = tf.convert_to_tensor(masks, tf.float32)
-        fills = tf.broadcast_to(known_mean_colour(images, masks), tf.shape(images))
-        return composite(images, masks, fills)
-
-
 def check_inpainter(model):
     """Raise `TypeError` unless `model` has an `inpaint(images, masks, captions=None)` method."""
     if not isinstance(model, Inpainter):
@@ -78,41 +69,3 @@ def check_inpainter(model):
 
 def as_numpy(values):
     return values.numpy() if hasattr(values, "numpy") else np.asarray(values)
-
-
-def inpaint_full_resolution(inpainter, pixels, hole, size, caption=None):
-    """Fill `hole` of an image of any size with a model that works at `size` x `size`.
-
-    The image is resized to the model's size, filled, and the fill is resized back and
-    pasted into the hole only: every pixel outside the hole keeps its exact value.
-
-    Args:
-        pixels: uint8 `(H, W, 3)`.
-        hole: bool `(H, W)`, True where the picture is to be filled.
-        size: the model's image side.
-        caption: one caption string (or vector), or `None`.
-
-    Returns:
-        uint8 `(H, W, 3)`.
-    """
-    from PIL import Image
-
-    from kinpaint.images import to_model_range, to_uint8
-
-    pixels = np.asarray(pixels, np.uint8)
-    hole = np.asarray(hole, bool)
-    if hole.shape != pixels.shape[:2]:
-        raise ValueError(f"the mask is {hole.shape[1]}x{hole.shape[0]} but the image is "
-                         f"{pixels.shape[1]}x{pixels.shape[0]}")
-    if not hole.any():
-        return pixels.copy()
-    height, width = hole.shape
-    small = np.asarray(Image.fromarray(pixels).resize((size, size), Image.BICUBIC))
-    # A model pixel is known only if every picture pixel it covers is known.
-    coverage = np.asarray(Image.fromarray((~hole).astype(np.float32)).resize((size, size), Image.BOX))
-    masks = (coverage >= 1.0 - 1e-6).astype(np.float32)[None, :, :, None]
-    captions = None if caption is None else ([caption] if isinstance(caption, str) else np.asarray(caption)[None])
-    filled = inpainter.inpaint(to_model_range(small[None]), masks, captions)
-    fill = to_uint8(np.asarray(filled)[0])
-    large = np.asarray(Image.fromarray(fill).resize((width, height), Image.BICUBIC))
-    return np.where(hole[:, :, None], large, pixels)

@@ -105,12 +105,3 @@ def _blend(images, masks, fills, max_iterations, tolerance):
     has_border = tf.reduce_any(masks >= 0.5, axis=(1, 2, 3))[:, None, None, None]
     return composite(images, masks, tf.where(has_border, solved, fills))
 
-
-class HarmonicFill:
-    """Classical baseline: each hole's harmonic fill, solved to `tolerance` (see `harmonic_fill`)."""
-
-    def __init__(self, max_iterations=5000, tolerance=1e-6):
-        self.max_iterations, self.tolerance = max_iterations, tolerance
-
-    def inpaint(self, images, masks, captions=None):
-        return np.asarray(harmonic_fill(images, masks, self.max_iterations, self.tolerance))

@@ -5,6 +5,9 @@ and one object inside the centre 32x32 square. The centre object's colour, shape
 size are drawn independently of everything in the border, so the border alone cannot
 tell them; every caption names them. Five to seven captions per image, worded
 differently, some also describing the surroundings. Deterministic from `seed`.
+
+`draw_scene`, `describe_scene` and `draw_shape` are the generator's own steps, for code
+that redraws its scenes in step with `load_shapes` (`benchmarks/shapes_bounds.py`).
 """
 
 import numpy as np
@@ -37,7 +40,7 @@ PLACES = {
     "left": (1, 0), "right": (1, 2),
     "bottom left": (2, 0), "bottom": (2, 1), "bottom right": (2, 2),
 }
-_SCALE = 4  # drawn at 4x and reduced, for anti-aliased edges
+SUPERSAMPLING = 4  # scenes are drawn this many times larger and reduced, for anti-aliased edges
 
 _CENTRE_TEMPLATES = (
     "a {size} {colour} {shape} in the middle of the picture",
@@ -75,17 +78,24 @@ def load_shapes(split="train", count=None, seed=0, size=64):
     images = np.empty((count, size, size, 3), np.uint8)
     captions, scenes = [], []
     for index in range(count):
-        image, scene = _draw_scene(rng, size)
+        image, scene = draw_scene(rng, size)
         images[index] = image
-        captions.append(_captions(rng, scene))
+        captions.append(describe_scene(rng, scene))
         scenes.append(scene)
     return images, captions, scenes
 
 
-def _draw_scene(rng, size, parts=False):
-    """`(image, scene)`; with `parts`, also the picture before the centre object and the
-    grain-free background colour of every pixel (for `benchmarks/shapes_bounds.py`)."""
-    big = size * _SCALE
+def draw_scene(rng, size=64, parts=False):
+    """Draw one scene, taking from `rng` exactly the draws `load_shapes` takes for its picture
+    (its captions' draws, `describe_scene`, come next).
+
+    Returns `(image, scene)`: uint8 `(size, size, 3)` and the scene description of
+    `load_shapes`. With `parts`, `(image, scene, before_centre, smooth_background)`: also the
+    uint8 picture before the centre object was drawn, and float32 `(size, size, 3)` the
+    background's colour and gradient at every pixel without its grain (clipped to [0, 255],
+    not rounded).
+    """
+    big = size * SUPERSAMPLING
     background_name = rng.choice(list(BACKGROUNDS))
     base = np.array(BACKGROUNDS[background_name], np.float32)
     # A gentle gradient and grain, so the background is not a flat colour.
@@ -104,18 +114,18 @@ def _draw_scene(rng, size, parts=False):
     for place in rng.choice(list(PLACES), size=rng.integers(1, 4), replace=False):
         row, col = PLACES[place]
         colour, shape = rng.choice(list(COLOURS)), rng.choice(SHAPES)
-        side = max(2, int(rng.integers(7, 12) * size / 64))
+        side = object_side(rng.integers(7, 12), size)
         top, left = _place_in(rng, bands[row], side), _place_in(rng, bands[col], side)
-        _draw_shape(draw, shape, COLOURS[colour], top, left, side)
+        draw_shape(draw, shape, COLOURS[colour], top, left, side)
         neighbours.append({"place": str(place), "colour": str(colour), "shape": str(shape)})
 
-    before_centre = np.asarray(canvas.reduce(_SCALE)) if parts else None
+    before_centre = np.asarray(canvas.reduce(SUPERSAMPLING)) if parts else None
     size_name = rng.choice(list(SIZES))
-    side = max(2, int(rng.integers(*SIZES[size_name]) * size / 64))
+    side = object_side(rng.integers(*SIZES[size_name]), size)
     colour, shape = rng.choice(list(COLOURS)), rng.choice(SHAPES)
     top, left = _place_in(rng, bands[1], side), _place_in(rng, bands[1], side)
-    _draw_shape(draw, shape, COLOURS[colour], top, left, side)
-    image = np.asarray(canvas.reduce(_SCALE))
+    draw_shape(draw, shape, COLOURS[colour], top, left, side)
+    image = np.asarray(canvas.reduce(SUPERSAMPLING))
     centre = {"colour": str(colour), "shape": str(shape), "size": str(size_name)}
     scene = {"centre": centre, "background": str(background_name), "neighbours": neighbours}
     if parts:
@@ -129,8 +139,17 @@ def _place_in(rng, band, side):
     return start + int(rng.integers(0, stop - start - side + 1))
 
 
-def _draw_shape(draw, shape, colour, top, left, side):
-    s = _SCALE
+def object_side(side, size):
+    """An object's side in pixels in a `size`-pixel image, from its side in a 64-pixel one
+    (`SIZES` and the border objects' 7 to 11 pixels are given at 64)."""
+    return max(2, int(side * size / 64))
+
+
+def draw_shape(draw, shape, colour, top, left, side):
+    """Draw one of `SHAPES` filled with `colour` on `draw`, an `ImageDraw` of a canvas
+    `SUPERSAMPLING` times the image's size; `top`, `left` and `side` are in image pixels
+    (the shape fills the `side` x `side` square at `(top, left)`)."""
+    s = SUPERSAMPLING
     x0, y0, x1, y1 = left * s, top * s, (left + side) * s - 1, (top + side) * s - 1
     if shape == "circle":
         draw.ellipse((x0, y0, x1, y1), fill=colour)
@@ -151,7 +170,9 @@ def _article(word):
     return ("an " if word[0] in "aeiou" else "a ") + word
 
 
-def _captions(rng, scene):
+def describe_scene(rng, scene):
+    """The five to seven captions of `scene` (a `load_shapes` scene description), worded with
+    draws from `rng`; how many draws does not depend on the scene."""
     centre = scene["centre"]
     neighbour = scene["neighbours"][0]
     words = {

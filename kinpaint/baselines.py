@@ -1,0 +1,111 @@
+"""Classical hole fills: the baselines every learned model is measured against.
+
+Each answers the shared call of `kinpaint.inpainting`:
+
+    inpaint(images, masks, captions=None) -> images
+
+with `images` float32 `(B, H, W, 3)` in [-1, 1], `masks` `(B, H, W, 1)` (1 = known,
+0 = hole), captions ignored, and the known pixels returned exactly.
+
+- `MeanColourFill`: the mean colour of the image's known pixels;
+- `HarmonicFill`: the smoothest continuation of the border (`kinpaint.poisson.harmonic_fill`);
+- `ClassicalFill("telea" | "navier-stokes" | "biharmonic")`: OpenCV's `cv2.inpaint` and
+  scikit-image's biharmonic inpainting. These two libraries come with the `bench` extra
+  (`pip install "kinpaint[bench]"`) and are imported only when such a fill runs.
+
+`baseline(name)` builds one by its name in `BASELINES`.
+"""
+
+import importlib
+
+import numpy as np
+import tensorflow as tf
+
+from kinpaint.images import to_model_range, to_uint8
+from kinpaint.inpainting import composite, known_mean_colour
+from kinpaint.poisson import harmonic_fill
+
+BASELINES = ("mean", "harmonic", "biharmonic", "telea", "navier-stokes")
+
+
+class MeanColourFill:
+    """Fill each image's hole with the mean colour of its known pixels.
+
+    `(B, H, W, 3)`, `(B, H, W, 1)` -> float32 tensor `(B, H, W, 3)`; an image with no
+    known pixel is filled with zeros.
+    """
+
+    def inpaint(self, images, masks, captions=None):
+        images = tf.convert_to_tensor(images, tf.float32)
+        masks = tf.convert_to_tensor(masks, tf.float32)
+        fills = tf.broadcast_to(known_mean_colour(images, masks), tf.shape(images))
+        return composite(images, masks, fills)
+
+
+class HarmonicFill:
+    """Fill each hole with the harmonic function that meets its border (every hole pixel the
+    mean of its 4 neighbours), solved to `tolerance` (see `kinpaint.poisson.harmonic_fill`).
+
+    `(B, H, W, 3)`, `(B, H, W, 1)` -> NumPy float32 `(B, H, W, 3)`.
+    """
+
+    def __init__(self, max_iterations=5000, tolerance=1e-6):
+        self.max_iterations, self.tolerance = max_iterations, tolerance
+
+    def inpaint(self, images, masks, captions=None):
+        return np.asarray(harmonic_fill(images, masks, self.max_iterations, self.tolerance))
+
+
+class ClassicalFill:
+    """OpenCV's `cv2.inpaint` (`"telea"`, `"navier-stokes"`, radius 5, on the 8-bit image)
+    or scikit-image's `inpaint_biharmonic` (`"biharmonic"`, in float), one image at a time.
+
+    `(B, H, W, 3)`, `(B, H, W, 1)` -> NumPy float32 `(B, H, W, 3)`. Needs the `bench` extra
+    when it fills, not when it is built.
+    """
+
+    METHODS = ("telea", "navier-stokes", "biharmonic")
+
+    def __init__(self, method):
+        if method not in self.METHODS:
+            raise ValueError(f"ClassicalFill method must be one of {', '.join(self.METHODS)}; got {method!r}")
+        self.method = method
+
+    def inpaint(self, images, masks, captions=None):
+        images = np.asarray(images, np.float32)
+        masks = np.asarray(masks, np.float32)
+        fill = self._biharmonic if self.method == "biharmonic" else self._opencv
+        fills = np.stack([fill(image, mask[..., 0] < 0.5) for image, mask in zip(images, masks)])
+        return np.asarray(composite(images, masks, fills))
+
+    def _biharmonic(self, image, hole):
+        restoration = _bench_import("skimage.restoration", "scikit-image", self.method)
+        return restoration.inpaint_biharmonic(image, hole, channel_axis=-1).astype(np.float32)
+
+    def _opencv(self, image, hole):
+        cv2 = _bench_import("cv2", "OpenCV (opencv-python-headless)", self.method)
+        flag = cv2.INPAINT_TELEA if self.method == "telea" else cv2.INPAINT_NS
+        return to_model_range(cv2.inpaint(to_uint8(image), hole.astype(np.uint8), 5, flag))
+
+
+def _bench_import(module, package, method):
+    """Import `module` of the `bench` extra, or say which package is missing and how to get it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        raise ModuleNotFoundError(
+            f"the {method!r} fill needs {package}, which could not be imported ({error}); "
+            'pip install "kinpaint[bench]"',
+            name=module,
+        ) from error
+
+
+def baseline(name):
+    """The baseline fill called `name`, one of `BASELINES`."""
+    if name == "mean":
+        return MeanColourFill()
+    if name == "harmonic":
+        return HarmonicFill()
+    if name in ClassicalFill.METHODS:
+        return ClassicalFill(name)
+    raise ValueError(f"unknown baseline {name!r}; choose one of {', '.join(BASELINES)}")
