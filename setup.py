@@ -15,6 +15,7 @@ setup(
     license="MIT",
     python_requires=">=3.9",
     packages=find_packages(include=["kinpaint", "kinpaint.*"]),
+    py_modules=["kinpaint_command"],
     install_requires=[
         # Keras >= 3.8: Loss reductions scale by 1/num_replicas (keras-team/keras#20609).
         "keras>=3.8",
@@ -45,7 +46,7 @@ setup(
             "opencv-python-headless>=4.5",
         ],
     },
-    entry_points={"console_scripts": ["kinpaint=kinpaint.cli.main:main"]},
+    entry_points={"console_scripts": ["kinpaint=kinpaint_command:main"]},
     classifiers=[
         "Programming Language :: Python :: 3",
         "Framework :: Keras",

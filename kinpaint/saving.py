@@ -6,8 +6,9 @@ import os
 def load_model(path, compile=True):
     """Load a `.keras` file saved from any kinpaint model or layer.
 
-    Same as `keras.models.load_model`, after importing kinpaint's models and layers so
-    Keras knows their classes (`import kinpaint` alone imports them lazily).
+    Same as `keras.models.load_model` after `import kinpaint`, with a clear error for a
+    missing file; it also works inside the command line, whose start-up skips the
+    registration (see `kinpaint_command`).
     """
     path = os.fspath(path)
     if not os.path.exists(path):

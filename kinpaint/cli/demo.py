@@ -1,7 +1,5 @@
 """`kinpaint demo`: train a caption-conditioned context encoder on built-in data, no download."""
 
-import os
-
 
 def add_parser(commands):
     parser = commands.add_parser(
@@ -19,22 +17,9 @@ def add_parser(commands):
 
 
 def run(args):
-    from kinpaint.data import Store, open_reader, write_store
-    from kinpaint.recipes import (CURVES_FILE, MODEL_FILE, TABLE_FILE, evaluate_model,
-                                  train_context_encoder, write_table)
+    from kinpaint.recipes import demo
 
-    store = os.path.join(args.out, "shapes.h5")
-    counts = {"train": args.train_images, "val": 256, "test": 1000}
-    if args.force or not os.path.exists(store):
-        print(f"preparing the built-in shapes data -> {store}")
-        write_store(store, open_reader("shapes", counts=counts), force=True, source="shapes")
-    elif Store(store).splits.get("train", (0, 0))[1] != args.train_images:
-        raise FileExistsError(f"{store} holds another demo's data; pass --force to rebuild it")
-    policy = "joined"  # evaluated as trained
-    model, _ = train_context_encoder(store, args.out, captions="words", epochs=args.epochs, force=args.force,
-                                     caption_policy=policy)
-    rows = evaluate_model(model, store, "test", caption_policy=policy)
-    print(write_table(rows, os.path.join(args.out, TABLE_FILE), "Demo: context encoder on the shapes test split"))
-    for label, name in (("model", MODEL_FILE), ("loss curves", CURVES_FILE), ("evaluation", TABLE_FILE),
-                        ("image grids", "grids")):
-        print(f"{label:>12}: {os.path.join(args.out, name)}")
+    paths, table = demo(args.out, args.epochs, args.train_images, args.force)
+    print(table)
+    for label, path in paths.items():
+        print(f"{label:>12}: {path}")

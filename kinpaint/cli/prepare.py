@@ -1,8 +1,6 @@
 """`kinpaint prepare SOURCE --out STORE.h5`: write a dataset to an HDF5 store."""
 
-from kinpaint.data.sources import FORMATS, open_reader
-from kinpaint.data.store import Store, write_store
-from kinpaint.encoders import embed_store, frozen_caption_encoder
+from kinpaint.data.sources import FORMATS
 
 
 def add_parser(commands):
@@ -42,6 +40,10 @@ def parse_counts(items):
 
 
 def run(args):
+    from kinpaint.captions import embed_store, frozen_caption_encoder
+    from kinpaint.data.sources import open_reader
+    from kinpaint.data.store import Store, write_store
+
     encoders = {name: frozen_caption_encoder(name) for name in args.embed}  # bad names fail before any work
     reader = open_reader(args.source, args.format, args.size, parse_counts(args.count), args.seed)
     print(f"preparing {args.source} -> {args.out}")
