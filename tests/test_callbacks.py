@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from kinpaint.baselines import MeanColourFill
 from kinpaint.callbacks import ImageGrid, render_grid
 from kinpaint.data.masks import centre_mask
-from kinpaint.inpainting import MeanColourFill, composite
+from kinpaint.inpainting import composite
 
 
 def batch(count=3, size=16):

@@ -1,4 +1,3 @@
-import os
 import shutil
 
 import keras
@@ -6,9 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from kinpaint.encoders import cache_name, caption_encoder, embed_store
-from kinpaint.layers import CharCNNGRU, HubTextEncoder, MeanWordEmbedding, SentenceEncoder, check_captions
-from kinpaint.word_vectors import load_word_vectors
+from kinpaint.captions import CharCNNGRU, HubTextEncoder, MeanWordEmbedding, SentenceEncoder, check_captions
 
 CAPTIONS = ["A red square on a blue background.", "a small green disc", "the dog", "Dog!"]
 VOCABULARY = ["a", "red", "square", "on", "blue", "background", "green", "disc", "dog"]
@@ -174,44 +171,13 @@ def write_text(path, text):
     return str(path)
 
 
-def test_glove_and_word2vec_text_files_load(tmp_path):
+def test_mean_word_embedding_from_a_word_vector_file(tmp_path):
     glove = write_text(tmp_path / "glove.txt", "the 1 0 0\nred 0 1 0\nDog 0 0 1\ndog 5 5 5\n\n")
-    loaded = load_word_vectors(glove)
-    assert loaded.words == ["the", "red", "dog"] and loaded.duplicates == 1
-    np.testing.assert_array_equal(loaded.vectors[2], [0, 0, 1])
-    word2vec = write_text(tmp_path / "w2v.txt", "2 3\nred 0 1 0\ndog 0 0 1\n")
-    assert load_word_vectors(word2vec).words == ["red", "dog"]
-    assert load_word_vectors(glove, limit=2).words == ["the", "red"]
-
     encoder = MeanWordEmbedding.from_word_vectors(glove)
     assert not encoder.trainable_weights
     np.testing.assert_allclose(encoder(strings(["red dog"])).numpy()[0], [0, 0.5, 0.5])
     np.testing.assert_allclose(encoder(strings(["zebra"])).numpy()[0], [1 / 3, 1 / 3, 1 / 3], rtol=1e-6)
     assert MeanWordEmbedding.from_word_vectors(glove, trainable=True).trainable_weights
-
-
-@pytest.mark.parametrize("content, message", [
-    ("red 0 1 0\ndog 0 1\n", r"line 2: word 'dog' has 2 values, expected 3 \(a ragged line"),
-    ("red 0 1 0\ndog\n", r"line 2: word 'dog' has no vector"),
-    ("red 0 x 0\n", r"line 1: 'x' in the vector of 'red' is not a number"),
-    ("red 0 nan 0\n", r"line 1: the vector of 'red' holds NaN"),
-    ("2 4\nred 0 1 0\n", r"line 2: word 'red' has 3 values, expected 4"),
-    (b"red 0 1\n\xffdog 1 0\n", r"line 2: not UTF-8"),
-    ("\n\n", r"holds no word vectors"),
-])
-def test_bad_word_vector_files_name_file_and_line(tmp_path, content, message):
-    path = write_text(tmp_path / "vectors.txt", content)
-    with pytest.raises(ValueError, match=message) as error:
-        load_word_vectors(path)
-    assert str(error.value).startswith(path)
-
-
-def test_word_vector_file_of_another_dimension_is_refused(tmp_path):
-    path = write_text(tmp_path / "vectors.txt", "red 0 1 0\n")
-    with pytest.raises(ValueError, match="expected 50"):
-        load_word_vectors(path, dimension=50)
-    with pytest.raises(FileNotFoundError):
-        load_word_vectors(tmp_path / "missing.txt")
 
 
 # CharCNNGRU
@@ -275,30 +241,3 @@ def test_packaged_minilm_puts_similar_captions_closer():
     vectors = encoder(strings(["a dog on a red sofa", "a puppy lying on a couch", "a plate of pasta"])).numpy()
     assert vectors.shape == (3, 384)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.3
-
-
-# Names and the store's cache
-
-def test_encoders_by_name(text_module_dir, tmp_path):
-    assert isinstance(caption_encoder("chars"), CharCNNGRU)
-    assert isinstance(caption_encoder(f"hub:{text_module_dir}"), HubTextEncoder)
-    glove = write_text(tmp_path / "glove.txt", "red 0 1\n")
-    assert isinstance(caption_encoder(f"words:{glove}"), MeanWordEmbedding)
-    with pytest.raises(ValueError, match="unknown caption encoder 'bert'"):
-        caption_encoder("bert")
-    assert cache_name(f"hub:{text_module_dir}/") == "hub:tiny_text_embedding"
-
-
-def test_embed_store_caches_what_the_encoder_computes(shapes_store, text_module_dir):
-    from kinpaint.data import Store
-
-    store = Store(shapes_store)
-    embed_store(store, f"hub:{text_module_dir}")
-    name = "hub:tiny_text_embedding"
-    cached = store.read_embeddings(name, 0, 3)
-    captions = store.read_captions(0, 3)
-    encoder = HubTextEncoder(text_module_dir)
-    for image_vectors, image_captions in zip(cached, captions):
-        np.testing.assert_allclose(image_vectors, encoder(image_captions).numpy(), rtol=1e-5, atol=1e-6)
-    with pytest.raises(ValueError, match="trained with the model"):
-        embed_store(store, "chars")

@@ -50,9 +50,11 @@ def test_train_error_messages(shapes_store, tmp_path, capsys):
 
 def test_the_command_line_takes_every_reconstruction_the_model_does():
     from kinpaint.cli.main import build_parser
-    from kinpaint.models.training import RECONSTRUCTIONS
+    from kinpaint.models import ContextEncoder
+    from kinpaint.options import RECONSTRUCTIONS
 
     for kind in RECONSTRUCTIONS:
+        ContextEncoder(image_size=16, widths=(8,), precision="float32").compile(reconstruction=kind)
         args = build_parser().parse_args(["train", "context-encoder", "--data", "d.h5", "--out", "run",
                                           "--reconstruction", kind])
         assert args.reconstruction == kind
@@ -62,8 +64,8 @@ def test_joined_captions_and_prefill_from_the_command_line(shapes_store, tmp_pat
     import keras
 
     from kinpaint.data import Store
-    from kinpaint.data.pipeline import CAPTION_SEPARATOR
-    from kinpaint.layers.mean_word_embedding import word_counts
+    from kinpaint.options import CAPTION_SEPARATOR
+    from kinpaint.captions.mean_word_embedding import word_counts
 
     out = tmp_path / "run"
     assert train(shapes_store, out, "--caption-policy", "joined", "--prefill", "harmonic", "--contrast-normalized",
@@ -110,7 +112,7 @@ def test_inpaint_any_size_keeps_pixels_outside_the_hole(trained_model, tmp_path)
 
 
 def test_several_captions_fill_as_their_joined_text(trained_model, tmp_path):
-    from kinpaint.data.pipeline import CAPTION_SEPARATOR
+    from kinpaint.options import CAPTION_SEPARATOR
 
     write_picture(tmp_path / "in.png")
     common = ["inpaint", "--model", trained_model, "--image", str(tmp_path / "in.png"), "--centre"]
@@ -158,7 +160,7 @@ def test_inpaint_errors_name_the_culprit(trained_model, tmp_path, capsys, proble
     argv = {"model": trained_model, "image": str(tmp_path / "in.png"), "out": str(tmp_path / "out.png")}
     extra = ["--centre"]
     expected = {
-        "small mask": "the mask is 10x10 but the image is 100x80",
+        "small mask": "small.png is 10x10 but the picture is 100x80",
         "empty mask": "marks no pixel to fill",
         "existing out": "refusing to overwrite",
         "out is input": "would overwrite an input",

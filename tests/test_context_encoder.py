@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 from kinpaint.layers import MeanWordEmbedding
-from kinpaint.models import ContextEncoder, resolve_precision
+from kinpaint.models import ContextEncoder
 from layer_checks import check_resumes_like_the_original, fit_save_and_reload
 
 SIZE = 16
@@ -142,8 +142,7 @@ def test_keras_file_round_trip_and_resume(tmp_path, prefill, contrast_normalized
     check_resumes_like_the_original(model, reloaded, data.take(1))
 
 
-def test_precision_auto_picks_a_known_policy():
-    assert resolve_precision("auto") in ("float32", "mixed_bfloat16")
+def test_mixed_bfloat16_computes_in_bfloat16_and_outputs_float32():
     model = ContextEncoder(image_size=SIZE, widths=(4, 8), precision="mixed_bfloat16")
     assert model.generator.get_layer("encode_0").compute_dtype == "bfloat16"
     assert model.generator.output.dtype == "float32" and model.discriminator.output.dtype == "float32"
@@ -202,14 +201,8 @@ def test_contrast_normalized_corrections_scale_with_the_border_contrast():
     np.testing.assert_allclose(corrections[1], 0.5 * corrections[0], atol=2e-3 * np.abs(corrections[0]).max())
 
 
-def test_log_l2_reconstruction_is_the_log_of_each_images_squared_error():
-    from kinpaint.models.training import LOG_L2_FLOOR, hole_error
-
+def test_training_on_the_log_l2_reconstruction_lowers_it():
     data = batch()
-    fills = np.zeros_like(data["image"])
-    squared = hole_error(data["image"], fills, data["mask"], "l2")
-    np.testing.assert_allclose(hole_error(data["image"], fills, data["mask"], "log_l2"),
-                               np.log(np.asarray(squared) + LOG_L2_FLOOR), rtol=1e-6)
     model = tiny_model(prefill="harmonic")
     model.compile(keras.optimizers.Adam(1e-2), reconstruction="log_l2", adversarial_weight=0.0)
     history = model.fit(tf.data.Dataset.from_tensors(data).repeat(30), epochs=2, verbose=0).history

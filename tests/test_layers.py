@@ -4,7 +4,7 @@ import pytest
 
 import tensorflow as tf
 
-from kinpaint.layers import (ChannelWiseDense, Composite, FusedBatchNormalization, GatedResidualBlock,
+from kinpaint.layers import (CaptionMap, ChannelWiseDense, Composite, FusedBatchNormalization, GatedResidualBlock,
                              TiledCaptionConcat)
 from layer_checks import (check_fit_step, check_gradients_reach_every_weight, check_saved_model_round_trip,
                           random_data, run_keras_layer_test)
@@ -131,3 +131,11 @@ def test_fused_batch_norm_falls_back_where_the_kernel_does_not_apply():
     assert layer._fused_applies(tf.zeros((2, 4, 4, 3)), True, None)
     assert not layer._fused_applies(tf.zeros((2, 4, 4, 3), tf.float64), True, None)
     assert not FusedBatchNormalization(axis=1)._fused_applies(tf.zeros((2, 4, 4, 3)), True, None)
+
+
+def test_caption_map_layer_round_trips(tmp_path):
+    layer = CaptionMap(6)
+    assert layer(np.ones((2, 5), np.float32)).shape == (2, 6, 6, 1)
+    check_saved_model_round_trip(CaptionMap(6), (2, 5), tmp_path)
+    with pytest.raises(ValueError, match="caption vectors"):
+        CaptionMap(6)(np.ones((2, 3, 5), np.float32))

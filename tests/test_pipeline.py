@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from kinpaint.data.masks import centre_mask
-from kinpaint.data.pipeline import CAPTION_SEPARATOR, ArraySource, make_dataset
+from kinpaint.data.pipeline import ArraySource, make_dataset
+from kinpaint.options import CAPTION_SEPARATOR
 from kinpaint.data.store import Store
 
 

@@ -6,9 +6,9 @@ import pytest
 import tensorflow as tf
 
 from kinpaint.callbacks import ImageGrid
-from kinpaint.layers import CaptionMap, CharCNNGRU
+from kinpaint.layers import CharCNNGRU
 from kinpaint.models import GatedPixelInpainter, hole_nll
-from layer_checks import check_resumes_like_the_original, check_saved_model_round_trip, fit_save_and_reload
+from layer_checks import check_resumes_like_the_original, fit_save_and_reload
 
 SIZE = 8
 CAPTIONS = ["a red square", "a blue disc", "a red disc", "a blue square"]
@@ -146,10 +146,3 @@ def test_image_grid_shows_several_samples(tmp_path):
     single.set_model(model)
     assert width > Image.open(single.write(0)).size[0]  # 3 fill columns instead of 1
 
-
-def test_caption_map_layer_round_trips(tmp_path):
-    layer = CaptionMap(6)
-    assert layer(np.ones((2, 5), np.float32)).shape == (2, 6, 6, 1)
-    check_saved_model_round_trip(CaptionMap(6), (2, 5), tmp_path)
-    with pytest.raises(ValueError, match="caption vectors"):
-        CaptionMap(6)(np.ones((2, 3, 5), np.float32))

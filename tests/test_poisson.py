@@ -52,7 +52,7 @@ def test_an_image_without_known_pixels_keeps_the_fill_and_sizes_are_checked():
 def test_harmonic_fill_is_the_mean_of_its_neighbours_inside_a_model_graph():
     import tensorflow as tf
 
-    from kinpaint.poisson import HarmonicFill, harmonic_fill
+    from kinpaint.poisson import harmonic_fill
 
     rng = np.random.default_rng(2)
     image = rng.uniform(-1, 1, (2, SIZE, SIZE, 3)).astype(np.float32)
@@ -61,7 +61,6 @@ def test_harmonic_fill_is_the_mean_of_its_neighbours_inside_a_model_graph():
     filled = tf.function(harmonic_fill)(image, masks).numpy()
     exact = poisson_blend(image, masks, np.zeros_like(image))
     np.testing.assert_allclose(filled, exact, atol=1e-4)
-    np.testing.assert_allclose(HarmonicFill().inpaint(image, masks), exact, atol=1e-5)
     known = masks[..., 0] == 1
     np.testing.assert_array_equal(filled[known], image[known])
     with tf.GradientTape() as tape:
