@@ -1,35 +1,17 @@
 """Semantic inpainting: searching a DCGAN's latent space for a fill (`kinpaint.models.semantic`)."""
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from kinpaint.layers import MeanWordEmbedding
-from kinpaint.models import DCGAN, SemanticInpainter, contextual_weights
-
-SIZE = 16
-CAPTIONS = ["a red square", "a blue disc", "a red disc", "a blue square"] * 2
-
-
-def batch(seed=0):
-    rng = np.random.default_rng(seed)
-    return {"image": rng.uniform(-1, 1, (8, SIZE, SIZE, 3)).astype(np.float32), "caption": tf.constant(CAPTIONS)}
+from kinpaint.models import SemanticInpainter, contextual_weights
+from test_dcgan import CAPTIONS, SIZE, batch, tiny_gan
 
 
 def centre_masks(count=8):
     masks = np.ones((count, SIZE, SIZE, 1), np.float32)
     masks[:, 4:12, 4:12] = 0
     return masks
-
-
-def tiny_gan(**kwargs):
-    kwargs.setdefault("caption_encoder", MeanWordEmbedding(["a", "red", "blue", "square", "disc"], output_dim=4))
-    schedule = {key: kwargs.pop(key) for key in ("d_steps", "g_steps") if key in kwargs}
-    gan = DCGAN(image_size=SIZE, noise_dim=8, generator_widths=(16, 8), discriminator_widths=(8, 16),
-                caption_units=4, precision="float32", **kwargs)
-    gan.compile(keras.optimizers.Adam(1e-3, beta_1=0.5), keras.optimizers.Adam(1e-3, beta_1=0.5), **schedule)
-    return gan
 
 
 def free_form_masks(count=8, seed=0):
