@@ -34,6 +34,7 @@ setup(
         "text": ["keras-hub>=0.20", "tensorflow-text>=2.16", "safetensors>=0.4"],
         "test": [
             "pytest>=7",
+            "opencv-python-headless>=4.5",
             "scikit-image>=0.19",
             "scikit-learn>=1.0",
             "keras-hub>=0.20",

@@ -21,6 +21,7 @@ PUBLIC_NAMES = {
     "LossCurves": "kinpaint.callbacks",
     "render_grid": "kinpaint.callbacks",
     "CaptionSetup": "kinpaint.captions",
+    "evaluate": "kinpaint.comparison",
     "evaluate_inpainter": "kinpaint.evaluation",
     "load_image": "kinpaint.images",
     "to_model_range": "kinpaint.images",
@@ -32,8 +33,9 @@ PUBLIC_NAMES = {
     "RunConfig": "kinpaint.run_config",
     "load_model": "kinpaint.saving",
 }
-PUBLIC_MODULES = ("baselines", "callbacks", "captions", "data", "evaluation", "images", "inpainting", "layers",
-                  "metrics", "models", "options", "pictures", "poisson", "recipes", "run_config", "saving")
+PUBLIC_MODULES = ("baselines", "callbacks", "captions", "comparison", "data", "evaluation", "evaluation_report",
+                  "images", "inpainting", "layers", "metrics", "models", "options", "pictures", "poisson", "recipes",
+                  "run_config", "saving")
 
 __all__ = sorted(PUBLIC_NAMES) + list(PUBLIC_MODULES)
 

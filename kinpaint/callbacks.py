@@ -16,7 +16,7 @@ _HOLE_GREY = 0.0  # the hole is shown as mid-grey (0 in [-1, 1])
 _PADDING = 4
 
 
-def render_grid(images, masks, fills, captions=None, scale=2, headers=True):
+def render_grid(images, masks, fills, captions=None, scale=2, headers=True, names=None):
     """One row per image: the masked input, each fill, and the truth, caption underneath.
 
     Args:
@@ -25,6 +25,7 @@ def render_grid(images, masks, fills, captions=None, scale=2, headers=True):
         fills: list of `(B, H, W, 3)` arrays in [-1, 1] (one column each).
         captions: optional `B` strings (bytes are decoded) printed under each row.
         scale: integer upscaling of every picture, for legibility.
+        names: column headers of the fills (default "fill", "fill 1", ...).
 
     Returns:
         uint8 `(height, width, 3)` picture.
@@ -33,7 +34,9 @@ def render_grid(images, masks, fills, captions=None, scale=2, headers=True):
     fills = [as_numpy(fill) for fill in fills]
     masked = as_numpy(composite(images, masks, np.full_like(images, _HOLE_GREY)))
     columns = [masked] + fills + [images]
-    names = ["input"] + [f"fill {i + 1}" if len(fills) > 1 else "fill" for i in range(len(fills))] + ["truth"]
+    if names is None:
+        names = [f"fill {i + 1}" if len(fills) > 1 else "fill" for i in range(len(fills))]
+    names = ["input"] + list(names) + ["truth"]
     tile = images.shape[1] * scale
     font = _font()
     text_height = 12
@@ -46,7 +49,8 @@ def render_grid(images, masks, fills, captions=None, scale=2, headers=True):
     draw = ImageDraw.Draw(canvas)
     if headers:
         for index, name in enumerate(names):
-            draw.text((_PADDING + index * (tile + _PADDING), _PADDING // 2), name, fill=(0, 0, 0), font=font)
+            draw.text((_PADDING + index * (tile + _PADDING), _PADDING // 2), _fit(name, tile, font), fill=(0, 0, 0),
+                      font=font)
     top = header + _PADDING
     for row, lines in enumerate(wrapped):
         for index, column in enumerate(columns):
@@ -132,6 +136,13 @@ def _font():
         return ImageFont.load_default(size=11)
     except TypeError:  # Pillow < 10.1 has only the bitmap font
         return ImageFont.load_default()
+
+
+def _fit(text, width, font):
+    """`text`, shortened with an ellipsis until it is at most `width` pixels wide."""
+    while len(text) > 1 and font.getlength(text) > width:
+        text = text[:-2] + "…"
+    return text
 
 
 def _wrap(text, width, font):

@@ -1,6 +1,7 @@
 """`kinpaint train` and `kinpaint inpaint` on tiny stores and pictures."""
 
 import csv
+import os
 
 import numpy as np
 import pytest
@@ -228,3 +229,16 @@ def test_semantic_method_needs_a_dcgan(trained_model, tmp_path, capsys):
     assert main(["inpaint", "--model", trained_model, "--image", str(picture), "--centre", "--method", "semantic",
                  "--out", str(tmp_path / "out.png")]) == 2
     assert "searches a DCGAN's latent space" in capsys.readouterr().err
+
+
+def test_evaluate_a_trained_model_against_baselines_from_the_command_line(trained_model, tmp_path, capsys):
+    store = os.path.join(os.path.dirname(os.path.dirname(trained_model)), "shapes.h5")
+    out = tmp_path / "report"
+    arguments = ["evaluate", "--data", store, "--methods", "mean", "harmonic", trained_model, "--out", str(out)]
+    assert main(arguments) == 0
+    printed = capsys.readouterr().out
+    assert "| context_encoder | true - other |" in printed and "| harmonic | none |" in printed
+    assert sorted(path.name for path in out.iterdir()) == ["grid.png", "results.csv", "results.md"]
+    assert main(arguments) == 2 and "--force" in capsys.readouterr().err
+    assert main(["evaluate", "--data", store, "--methods", "nearest", "--out", str(tmp_path / "b")]) == 2
+    assert "unknown method 'nearest'" in capsys.readouterr().err

@@ -3,9 +3,9 @@
 import argparse
 import sys
 
-from kinpaint.cli import demo, info, inpaint, prepare, train
+from kinpaint.cli import demo, evaluate, info, inpaint, prepare, train
 
-COMMANDS = (demo, prepare, info, train, inpaint)
+COMMANDS = (demo, prepare, info, train, inpaint, evaluate)
 USER_ERRORS = (FileNotFoundError, FileExistsError, NotADirectoryError, ValueError, KeyError,
                ModuleNotFoundError)
 

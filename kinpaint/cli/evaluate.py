@@ -1,0 +1,47 @@
+"""`kinpaint evaluate --data D --methods M1 M2 ... --out DIR`: one table for every method."""
+
+from kinpaint.options import MASK_KINDS
+
+
+def add_parser(commands):
+    parser = commands.add_parser(
+        "evaluate",
+        help="measure models and classical fills on the same images and masks, with a caption ablation",
+        description="Writes DIR/results.md (means with 95%% bootstrap intervals, and for caption-aware "
+        "models the gaps true - other captions and true - none), DIR/results.csv (one row per method x "
+        "image) and DIR/grid.png.",
+    )
+    parser.add_argument("--data", required=True, help="a store written by `kinpaint prepare`, or 'shapes' / 'photos'")
+    parser.add_argument("--methods", nargs="+", required=True,
+                        help="baselines by name (mean, harmonic, biharmonic, telea, navier-stokes) and .keras "
+                        "files saved by kinpaint")
+    parser.add_argument("--split", default="test")
+    parser.add_argument("--masks", choices=MASK_KINDS, default="centre")
+    parser.add_argument("--count", type=int, help="evaluate the first COUNT images only")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the masks (and of built-in data)")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--captions", choices=("joined", "first"), default="joined",
+                        help="the text a model reads: all of the image's captions joined (default) or the first")
+    parser.add_argument("--embeddings", help="cached caption vectors of the store, for models that read vectors")
+    parser.add_argument("--restarts", type=int, default=4, help="DCGAN files: semantic inpainting's z's per image")
+    parser.add_argument("--steps", type=int, default=200, help="DCGAN files: semantic inpainting's step budget")
+    parser.add_argument("--out", required=True, help="the folder of the report")
+    parser.add_argument("--force", action="store_true", help="replace the report in an existing --out")
+    parser.set_defaults(run=run)
+
+
+def run(args):
+    import shlex
+    import sys
+
+    from kinpaint.comparison import evaluate
+
+    command = "kinpaint " + " ".join(shlex.quote(argument) for argument in sys.argv[1:]) if sys.argv else None
+    evaluation = evaluate(args.data, args.methods, split=args.split, masks=args.masks, count=args.count,
+                          seed=args.seed, batch_size=args.batch_size, captions=args.captions,
+                          embeddings=args.embeddings, search={"restarts": args.restarts, "steps": args.steps},
+                          out=args.out, force=args.force, command=command)
+    from kinpaint.evaluation_report import markdown
+
+    print(markdown(evaluation))
+    print(f"report written to {args.out}")

@@ -1,0 +1,286 @@
+"""One table for every method: kinpaint models and classical fills on the same images and masks,
+with a caption ablation for every model that reads captions (`kinpaint evaluate`).
+
+    results = kinpaint.evaluate("shapes", ["mean", "harmonic", "runs/demo/context_encoder.keras"],
+                                count=256, out="results/shapes")
+
+Per image and method, the metrics of `kinpaint.metrics`: hole PSNR, hole SSIM, whole-image
+SSIM, hole L1, and bits per dimension where the method has a likelihood. Every summary
+is a mean over images with a 95% percentile-bootstrap interval (2,000 resamples of the
+images, seeded), so reruns give the same interval.
+
+A caption-aware method is measured three times on the same images and masks: with the
+image's own captions (`true`), with the captions of another image of the set (`other`:
+image i gets image i+1's, a fixed derangement), and with none (`none`). The gaps
+`true - other` and `true - none` are per-image differences, with their own intervals: a
+model that ignores its captions shows gaps whose intervals contain zero.
+"""
+
+import dataclasses
+import os
+import time
+
+import numpy as np
+
+from kinpaint.options import CAPTION_SEPARATOR, MASK_KINDS
+
+METRICS = ("hole_psnr", "hole_ssim", "image_ssim", "hole_l1", "bits_per_dim")
+CONDITIONS = ("true", "other", "none")  # the caption ablation
+EVALUATION_CAPTIONS = ("joined", "first")  # which text of an image's captions a method reads
+BOOTSTRAP_RESAMPLES = 2000
+
+
+@dataclasses.dataclass
+class Method:
+    """A method under evaluation: its table name, what fills holes, whether it reads captions,
+    and the model behind it (for likelihoods and caption vectors), if any."""
+
+    name: str
+    inpainter: object
+    reads_captions: bool = False
+    model: object = None
+
+
+@dataclasses.dataclass
+class Evaluation:
+    """What `evaluate` measured.
+
+    Attributes:
+        records: one dict per method x caption condition x image: `method`, `condition`,
+            `image`, the metrics, and `seconds` (the method's time per image in that run).
+        summary: `{(method, condition): {metric: (mean, low, high)}, "images/s": value}`.
+        gaps: `{method: {"true - other": {metric: (mean, low, high)}, "true - none": ...}}`.
+        images, masks: the evaluated truth `(N, S, S, 3)` in [-1, 1] and masks `(N, S, S, 1)`.
+        captions: the caption text of each image (or `None`).
+        fills: `{method: (N, S, S, 3)}`, each method's fills with the true captions.
+        settings: what was evaluated, for the report's header.
+    """
+
+    records: list
+    summary: dict
+    gaps: dict
+    images: np.ndarray
+    masks: np.ndarray
+    captions: list
+    fills: dict
+    settings: dict
+
+
+def evaluate(data, methods, split="test", masks="centre", count=None, seed=0, batch_size=32, captions="joined",
+             embeddings=None, search=None, out=None, force=False, progress=True, command=None):
+    """Measure every method on the same images and masks; write a report with `out`.
+
+    Args:
+        data: a store written by `kinpaint prepare`, or a built-in name (`"shapes"`, `"photos"`).
+        methods: a list of baseline names (`kinpaint.baselines.BASELINES`), `.keras` files
+            saved by kinpaint, `(name, inpainter)` pairs, or `Method`s.
+        split: the split to read (a store without splits is read whole).
+        masks: `"centre"`, `"rectangle"` or `"strokes"`, drawn from `seed`.
+        count: evaluate the first `count` images only.
+        captions: the text a model reads for an image: `"joined"` (all of its captions,
+            as `caption_policy="joined"` trains) or `"first"`.
+        embeddings: the store's cached caption vectors, for models that read vectors.
+        search: `SemanticInpainter` options for DCGAN files (e.g. `{"restarts": 4, "steps": 200}`).
+        out: a folder for `results.md`, `results.csv` and `grid.png`; an existing one is
+            refused unless `force`.
+        progress: show a progress bar over methods and batches.
+        command: the command line to print at the top of `results.md`.
+
+    Returns:
+        an `Evaluation`.
+    """
+    from kinpaint.files import check_can_write
+    from kinpaint.images import to_model_range
+
+    if masks not in MASK_KINDS:
+        raise ValueError(f"masks must be one of {MASK_KINDS}, got {masks!r}")
+    if captions not in EVALUATION_CAPTIONS:
+        raise ValueError(f"captions must be one of {EVALUATION_CAPTIONS}, got {captions!r}")
+    if out is not None:
+        check_can_write(out, force)
+    if not methods:
+        raise ValueError("name at least one method to evaluate")
+    pixels, texts, vectors = read_evaluation_data(data, split, count, seed, captions, embeddings)
+    resolved = [resolve_method(method, search) for method in methods]
+    names = [method.name for method in resolved]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two methods share a name: {names}")
+    images = to_model_range(pixels)
+    size = images.shape[1]
+    for method in resolved:
+        if method.model is not None and getattr(method.model, "image_size", size) != size:
+            raise ValueError(f"{method.name} fills {method.model.image_size}x{method.model.image_size} images but "
+                             f"{data} holds {size}x{size} images")
+        _captions_for(method, "true", texts, vectors)  # a method's captions are there before any work
+    from kinpaint.data.masks import make_masks
+
+    hole_masks = make_masks(masks, len(images), size, size // 2, seed)
+    runs = [(method, condition) for method in resolved
+            for condition in (CONDITIONS if method.reads_captions else ("none",))]
+    bar = _progress(len(runs) * _batches(len(images), batch_size), progress)
+    records, fills = [], {}
+    for method, condition in runs:
+        method_captions = _captions_for(method, condition, texts, vectors)
+        filled, seconds = _fill(method, images, hole_masks, method_captions, batch_size, bar)
+        if condition == ("true" if method.reads_captions else "none"):
+            fills[method.name] = filled
+        bits = _bits_per_dim(method, images, hole_masks, method_captions, batch_size)
+        records += _image_records(method.name, condition, images, filled, hole_masks, bits, seconds)
+    summary, gaps = summarize(records, seed)
+    settings = {"data": str(data), "split": split, "masks": masks, "images": len(images), "seed": seed,
+                "captions": captions, "methods": names, "command": command}
+    evaluation = Evaluation(records, summary, gaps, images, hole_masks, texts, fills, settings)
+    if out is not None:
+        from kinpaint.evaluation_report import write_report
+
+        write_report(evaluation, out)
+    return evaluation
+
+
+def read_evaluation_data(data, split, count, seed, captions="joined", embeddings=None):
+    """`(uint8 images (N, S, S, 3), caption texts or None, caption vectors (N, D) or None)`."""
+    from kinpaint.data.builtin import BUILTIN_DATASETS, load_builtin
+
+    vectors = None
+    if isinstance(data, str) and data in BUILTIN_DATASETS:
+        if embeddings is not None:
+            raise ValueError(f"the built-in {data!r} data has no cached caption vectors; prepare a store with "
+                             "`kinpaint prepare ... --embed` to evaluate a model that reads vectors")
+        pixels, per_image = load_builtin(data, split, count=count, seed=seed)
+    else:
+        from kinpaint.data.store import Store
+
+        if not os.path.exists(data):
+            raise FileNotFoundError(f"no store or built-in dataset called {data!r}; built-in: {BUILTIN_DATASETS}")
+        store = Store(data)
+        start, stop = store.split_range(split if split in store.splits else None)
+        stop = stop if count is None else min(stop, start + int(count))
+        pixels = store.read_images(start, stop)
+        per_image = store.read_captions(start, stop) if store.has_captions else None
+        if embeddings is not None:
+            cached = store.read_embeddings(embeddings, start, stop)
+            vectors = np.stack([values.mean(axis=0) if captions == "joined" else values[0] for values in cached])
+    if len(pixels) < 2:
+        raise ValueError(f"{data} ({split}) has {len(pixels)} image(s); the evaluation needs at least 2")
+    texts = None
+    if per_image is not None:
+        texts = [CAPTION_SEPARATOR.join(image) if captions == "joined" else image[0] for image in per_image]
+    return np.asarray(pixels), texts, vectors
+
+
+def resolve_method(method, search=None):
+    """A `Method` from a baseline name, a `.keras` path, an `(name, inpainter)` pair or a `Method`."""
+    from kinpaint.baselines import BASELINES, baseline
+
+    if isinstance(method, Method):
+        return method
+    if isinstance(method, tuple):
+        name, inpainter = method
+        return Method(name, inpainter, bool(getattr(inpainter, "conditioned", False)),
+                      inpainter if hasattr(inpainter, "caption_encoder") else None)
+    if method in BASELINES:
+        return Method(method, baseline(method))
+    if isinstance(method, (str, os.PathLike)) and str(method).endswith(".keras"):
+        from kinpaint.saving import load_model
+
+        model = load_model(method)
+        options = dict(search or {}) if hasattr(model, "semantic_inpainter") else {}
+        name = os.path.splitext(os.path.basename(str(method)))[0]
+        return Method(name, model.inpainter(**options), model.conditioned, model)
+    raise ValueError(f"unknown method {method!r}: give a baseline ({', '.join(BASELINES)}) or a .keras file "
+                     "saved by kinpaint")
+
+
+def summarize(records, seed=0):
+    """Means with 95% bootstrap intervals per method and condition, and the caption gaps."""
+    by_run = {}
+    for record in records:
+        by_run.setdefault((record["method"], record["condition"]), []).append(record)
+    summary = {}
+    for run, rows in by_run.items():
+        summary[run] = {metric: bootstrap_interval([row[metric] for row in rows], seed)
+                        for metric in METRICS if rows[0][metric] is not None}
+        summary[run]["images/s"] = len(rows) / max(sum(row["seconds"] for row in rows), 1e-12)
+    gaps = {}
+    for method in dict.fromkeys(record["method"] for record in records):
+        if (method, "true") not in by_run:
+            continue
+        true = by_run[(method, "true")]
+        gaps[method] = {
+            f"true - {other}": {
+                metric: bootstrap_interval([a[metric] - b[metric] for a, b in zip(true, by_run[(method, other)])],
+                                           seed)
+                for metric in METRICS if true[0][metric] is not None}
+            for other in ("other", "none")}
+    return summary, gaps
+
+
+def bootstrap_interval(values, seed=0, resamples=BOOTSTRAP_RESAMPLES, level=0.95):
+    """`(mean, low, high)`: the mean of `values` and its percentile-bootstrap interval."""
+    values = np.asarray(values, np.float64)
+    rng = np.random.default_rng(seed)
+    means = values[rng.integers(0, len(values), (resamples, len(values)))].mean(axis=1)
+    tail = (1.0 - level) / 2.0 * 100.0
+    low, high = np.percentile(means, [tail, 100.0 - tail])
+    return float(values.mean()), float(low), float(high)
+
+
+def _captions_for(method, condition, texts, vectors):
+    if not method.reads_captions or condition == "none":
+        return None
+    reads_text = method.model is None or method.model.caption_encoder is not None
+    source = texts if reads_text else vectors
+    if source is None:
+        what = "caption texts" if reads_text else "cached caption vectors (pass embeddings=NAME / --embeddings)"
+        raise ValueError(f"{method.name} reads captions but the data gives no {what}")
+    source = np.asarray(source, dtype=object if reads_text else np.float32)
+    return source if condition == "true" else np.roll(source, -1, axis=0)  # image i reads image i+1's
+
+
+def _fill(method, images, masks, captions, batch_size, bar):
+    # One untimed batch first, so that no method's time includes building its graphs.
+    method.inpainter.inpaint(images[:batch_size], masks[:batch_size], None if captions is None else captions[:batch_size])
+    parts, seconds = [], 0.0
+    for start in range(0, len(images), batch_size):
+        chunk = slice(start, start + batch_size)
+        began = time.perf_counter()
+        filled = method.inpainter.inpaint(images[chunk], masks[chunk], None if captions is None else captions[chunk])
+        parts.append(np.asarray(filled, np.float32))
+        seconds += time.perf_counter() - began
+        if bar is not None:
+            bar.add(1)
+    return np.concatenate(parts), seconds
+
+
+def _bits_per_dim(method, images, masks, captions, batch_size):
+    if method.model is None or not hasattr(method.model, "nll"):
+        return None
+    from kinpaint.models.pixel_inpainter import hole_values
+
+    nats = method.model.nll(images, masks, captions, batch_size=batch_size)
+    return np.asarray(nats) / np.maximum(np.asarray(hole_values(masks)), 1.0) / np.log(2.0)
+
+
+def _image_records(name, condition, images, filled, masks, bits, seconds):
+    from kinpaint import metrics
+
+    values = {"hole_psnr": metrics.psnr(images, filled, masks), "hole_ssim": metrics.ssim(images, filled, masks),
+              "image_ssim": metrics.ssim(images, filled), "hole_l1": metrics.l1_error(images, filled, masks)}
+    values = {metric: np.asarray(value, np.float64) for metric, value in values.items()}
+    per_image = seconds / len(images)
+    return [{"method": name, "condition": condition, "image": index,
+             **{metric: float(values[metric][index]) for metric in values},
+             "bits_per_dim": None if bits is None else float(bits[index]), "seconds": per_image}
+            for index in range(len(images))]
+
+
+def _batches(count, batch_size):
+    return -(-count // batch_size)
+
+
+def _progress(target, enabled):
+    if not enabled:
+        return None
+    from keras.utils import Progbar
+
+    return Progbar(target, unit_name="batch")
