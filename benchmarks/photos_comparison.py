@@ -19,9 +19,9 @@ import time
 
 import numpy as np
 
-from kinpaint.baselines import ClassicalFill, HarmonicFill, MeanColourFill
-from kinpaint.data import Store, make_dataset, open_reader, write_store
-from kinpaint.evaluation import evaluate_inpainter, format_table
+from kinpaint.comparison import evaluate
+from kinpaint.data import open_reader, write_store
+from kinpaint.evaluation_report import markdown
 from kinpaint.options import RECONSTRUCTIONS
 from kinpaint.recipes import train_context_encoder, train_dcgan, train_pixel_inpainter
 
@@ -62,6 +62,7 @@ def main(argv=None):
     parser.add_argument("--test-images", type=int, default=128)
     parser.add_argument("--steps-per-epoch", type=int, default=None, help="for a quick smoke run")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", help="also write the report (results.md, results.csv, grid.png) into this folder")
     parser.add_argument("--models", default="context,pixel,dcgan",
                         help="which models to train and fill with, comma-separated; the classical fills always run")
     args = parser.parse_args(argv)
@@ -72,7 +73,6 @@ def main(argv=None):
         store = os.path.join(folder, "photos.h5")
         write_store(store, open_reader("photos"), force=True, progress=False, source="photos")
         common = dict(captions="none", seed=args.seed, verbose=2, steps_per_epoch=args.steps_per_epoch)
-        test = make_dataset(Store(store), "test", args.test_images, "none", shuffle=False).take(1)
         fills = {}
         if "context" in models:
             prefill = None if args.prefill == "none" else args.prefill
@@ -93,20 +93,11 @@ def main(argv=None):
             fills[f"semantic, Poisson blend (DCGAN {args.gan_epochs} epochs, {minutes:.1f} min)"] = SearchOnce(
                 semantic, True, shared)
             fills["semantic, no blend (same search)"] = SearchOnce(semantic, False, shared)
-        fills.update({
-            "mean colour fill": MeanColourFill(),
-            "harmonic fill": HarmonicFill(),
-            **{f"{method} (classical)": ClassicalFill(method) for method in ClassicalFill.METHODS},
-        })
-        rows = {}
-        for name, inpainter in fills.items():
-            start = time.perf_counter()
-            rows[name] = evaluate_inpainter(inpainter, test, False)
-            print(f"{name}: filled in {time.perf_counter() - start:.1f} s", flush=True)
-        if "pixel" in models:
-            rows[pixel_row]["bits_per_dim"] = pixel.evaluate(test, verbose=0, return_dict=True)["bits_per_dim"]
-    print(f"\nphotos test split, first {args.test_images} crops, centre 32x32 holes, no captions")
-    print(format_table(rows, ("hole_psnr", "hole_ssim", "hole_l1", "hole_l2", "image_psnr", "bits_per_dim")))
+        methods = list(fills.items()) + ["mean", "harmonic", "telea", "navier-stokes", "biharmonic"]
+        evaluation = evaluate(store, methods, split="test", count=args.test_images, batch_size=args.test_images,
+                              out=args.out, force=args.out is not None,
+                              command="python benchmarks/photos_comparison.py " + " ".join(argv or []))
+    print(markdown(evaluation))
 
 
 if __name__ == "__main__":
