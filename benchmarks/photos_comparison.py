@@ -14,6 +14,7 @@ in the same run. Needs the `photos` and `bench` extras.
 
 import argparse
 import os
+import sys
 import tempfile
 import time
 
@@ -21,6 +22,8 @@ import numpy as np
 
 from kinpaint.comparison import evaluate
 from kinpaint.data import open_reader, write_store
+from kinpaint.data.builtin import photo_set
+from kinpaint.data.photos import describe_photo_set
 from kinpaint.evaluation_report import markdown
 from kinpaint.options import RECONSTRUCTIONS
 from kinpaint.recipes import train_context_encoder, train_dcgan, train_pixel_inpainter
@@ -64,14 +67,19 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", help="also write the report (results.md, results.csv, grid.png) into this folder")
     parser.add_argument("--models", default="context,pixel,dcgan",
-                        help="which models to train and fill with, comma-separated; the classical fills always run")
+                        help="which models to train and fill with, comma-separated, or 'none'; the classical fills "
+                        "always run")
+    parser.add_argument("--photos", choices=("photos", "photos:corpus", "photos:wheels"), default="photos",
+                        help="the built-in photographs: the corpus when installed ('photos'), or one of them")
     args = parser.parse_args(argv)
-    models = set(args.models.split(","))
+    models = set() if args.models == "none" else set(args.models.split(","))
     if not models <= {"context", "pixel", "dcgan"}:
         parser.error(f"--models takes context, pixel and dcgan; got {args.models!r}")
     with tempfile.TemporaryDirectory() as folder:
         store = os.path.join(folder, "photos.h5")
-        write_store(store, open_reader("photos"), force=True, progress=False, source="photos")
+        counts = {"train": 4000 if models else 64, "val": 64, "test": args.test_images}
+        print(describe_photo_set(photo_set(args.photos)))
+        write_store(store, open_reader(args.photos, counts=counts), force=True, progress=False, source=args.photos)
         common = dict(captions="none", seed=args.seed, verbose=2, steps_per_epoch=args.steps_per_epoch)
         fills = {}
         if "context" in models:
@@ -96,7 +104,8 @@ def main(argv=None):
         methods = list(fills.items()) + ["mean", "harmonic", "telea", "navier-stokes", "biharmonic"]
         evaluation = evaluate(store, methods, split="test", count=args.test_images, batch_size=args.test_images,
                               out=args.out, force=args.out is not None,
-                              command="python benchmarks/photos_comparison.py " + " ".join(argv or []))
+                              command=" ".join(["python benchmarks/photos_comparison.py",
+                                                *(sys.argv[1:] if argv is None else argv)]))
     print(markdown(evaluation))
 
 

@@ -80,3 +80,10 @@ def test_prepare_embeds_captions_with_a_frozen_encoder(tmp_path, capsys, text_mo
     assert main(["prepare", "shapes", "--out", str(tmp_path / "b.h5"), "--count", "train=2", "--embed", "bert"]) == 2
     assert "unknown caption encoder 'bert'" in capsys.readouterr().err
     assert not (tmp_path / "b.h5").exists()  # refused before any work
+
+
+def test_info_photos_names_what_is_missing_and_how_to_install_it(tmp_path, capsys):
+    assert main(["info", "photos", "--root", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "gcompris-qt-data" in printed and "missing; install with:" in printed
+    assert "apt-get install gcompris-qt-data" in printed and "dpkg-deb -x" in printed

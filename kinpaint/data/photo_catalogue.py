@@ -111,6 +111,24 @@ def corpus_report(root=None):
     return "\n".join(lines)
 
 
+def contact_sheet(entries, thumbnail=96, columns=8):
+    """Thumbnails of `entries` in rows of `columns`, each fitted into a `thumbnail` square,
+    as uint8 `(H, W, 3)`: a picture to check by eye what the catalogue kept."""
+    import numpy as np
+    from PIL import Image
+
+    entries = list(entries)
+    rows = max(1, -(-len(entries) // columns))
+    sheet = Image.new("RGB", (columns * (thumbnail + 2) + 2, rows * (thumbnail + 2) + 2), (255, 255, 255))
+    for index, entry in enumerate(entries):
+        picture = entry.load()
+        picture.thumbnail((thumbnail, thumbnail), Image.Resampling.LANCZOS)
+        left = 2 + (index % columns) * (thumbnail + 2) + (thumbnail - picture.size[0]) // 2
+        top = 2 + (index // columns) * (thumbnail + 2) + (thumbnail - picture.size[1]) // 2
+        sheet.paste(picture, (left, top))
+    return np.asarray(sheet)
+
+
 def corpus_install_hint():
     """The commands that install every package of the corpus, and the no-root alternative."""
     modules = [source_module(name) for name in SOURCES]

@@ -51,6 +51,18 @@ def system_path(root, path):
     return path if root is None else os.path.join(os.fspath(root), path.lstrip("/"))
 
 
+def kept_files(folder, extensions, left_out, warn, package):
+    """`(stem, file name, path)` of the readable images in `folder` (not its subfolders) with
+    one of `extensions`, leaving out the stems in `left_out`, in name order."""
+    for file in sorted(os.listdir(folder)):
+        stem, extension = os.path.splitext(file)
+        path = os.path.join(folder, file)
+        if extension.lower() not in extensions or stem in left_out or not os.path.isfile(path):
+            continue
+        if image_is_readable(path, warn, package):
+            yield stem, file, path
+
+
 def warner(warn):
     """`warn`, or `warnings.warn` when it is None."""
     return warn if warn is not None else (lambda message: warnings.warn(message, stacklevel=3))

@@ -10,8 +10,7 @@ import os
 import re
 import xml.etree.ElementTree as ElementTree
 
-from kinpaint.data.photo_sources.base import Photograph, system_path
-from kinpaint.data.photo_sources.base import copyright_licence, image_is_readable, warner
+from kinpaint.data.photo_sources.base import Photograph, copyright_licence, kept_files, system_path, warner
 
 PACKAGE = "kalzium-data"
 REGISTRY = "debian"
@@ -36,13 +35,7 @@ def find(root=None, warn=None):
         return []
     captions = tool_captions(system_path(root, TOOLS_XML), warn)
     photographs = []
-    for file in sorted(os.listdir(folder)):
-        stem, extension = os.path.splitext(file)
-        path = os.path.join(folder, file)
-        if extension.lower() not in EXTENSIONS or stem in LEFT_OUT or not os.path.isfile(path):
-            continue
-        if not image_is_readable(path, warn, PACKAGE):
-            continue
+    for stem, file, path in kept_files(folder, EXTENSIONS, LEFT_OUT, warn, PACKAGE):
         licence = copyright_licence(system_path(root, COPYRIGHT), f"data/toolpics/{file}", FALLBACK_LICENCE)
         photographs.append(Photograph(f"{PACKAGE}/{stem}", PACKAGE, path, licence, captions.get(file, ())))
     return photographs

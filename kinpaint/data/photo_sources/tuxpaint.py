@@ -10,8 +10,8 @@ file name made readable ("sun_behind_clouds" -> "sun behind clouds").
 
 import os
 
-from kinpaint.data.photo_sources.base import Photograph, system_path
-from kinpaint.data.photo_sources.base import copyright_licence, image_is_readable, readable_name, warner
+from kinpaint.data.photo_sources.base import (Photograph, copyright_licence, kept_files, readable_name,
+                                              system_path, warner)
 
 PACKAGE = "tuxpaint-data"
 REGISTRY = "debian"
@@ -31,13 +31,7 @@ def find(root=None, warn=None):
     if not os.path.isdir(folder):
         return []
     photographs = []
-    for file in sorted(os.listdir(folder)):
-        stem, extension = os.path.splitext(file)
-        path = os.path.join(folder, file)
-        if extension.lower() not in EXTENSIONS or stem in LEFT_OUT or not os.path.isfile(path):
-            continue
-        if not image_is_readable(path, warn, PACKAGE):
-            continue
+    for stem, file, path in kept_files(folder, EXTENSIONS, LEFT_OUT, warn, PACKAGE):
         licence = copyright_licence(system_path(root, COPYRIGHT), f"templates/{file}", FALLBACK_LICENCE)
         photographs.append(Photograph(f"{PACKAGE}/{stem}", PACKAGE, path, licence, (readable_name(stem),)))
     return photographs
