@@ -10,7 +10,7 @@ RECONSTRUCTIONS = ("l2", "l1", "log_l2")  # the context encoder's hole loss
 PREFILLS = (None, "harmonic")  # what the context encoder corrects: nothing, or the harmonic fill
 DCGAN_CONDITIONS = ("none", "generator", "both")  # which DCGAN networks see the caption
 PIXEL_FILLS = ("mean", "mode", "sample")  # how the pixel inpainter reads its distribution
-MASK_KINDS = ("centre", "rectangle", "strokes")
+MASK_KINDS = ("centre", "rectangle", "strokes", "mixed")  # mixed: a third of each
 
 # Captions.
 CAPTION_SEPARATOR = " . "  # joins an image's captions into one text
@@ -22,5 +22,6 @@ CAPTION_CHOICES_HELP = (
 )
 
 # Runs: the files a training run writes into its folder.
-MODEL_FILES = {"context-encoder": "context_encoder.keras", "pixel": "pixel_inpainter.keras", "dcgan": "dcgan.keras"}
+MODEL_FILES = {"context-encoder": "context_encoder.keras", "pixel": "pixel_inpainter.keras", "dcgan": "dcgan.keras",
+               "fourier": "fourier_inpainter.keras"}
 HISTORY_FILE, CURVES_FILE, TABLE_FILE, GRIDS_FOLDER = "history.csv", "loss.png", "evaluation.md", "grids"

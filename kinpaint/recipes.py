@@ -22,9 +22,10 @@ COMPILE_SETTINGS = {
     "context-encoder": ("adversarial_weight", "reconstruction", "reconstruction_weight"),
     "pixel": (),
     "dcgan": ("d_steps", "g_steps"),
+    "fourier": ("reconstruction",),
 }
 MODEL_NAMES = {"ContextEncoder": "context encoder", "GatedPixelInpainter": "pixel inpainter (mean fill)",
-               "DCGAN": "semantic inpainting"}
+               "DCGAN": "semantic inpainting", "FourierInpainter": "Fourier inpainter"}
 
 
 def split_or_whole(store, split):
@@ -69,11 +70,11 @@ def build_model(config, setup, image_size):
     if config.model == "pixel" and "features" in options:
         options.setdefault("bottleneck", options["features"] // 2)
     model_class = {"context-encoder": models.ContextEncoder, "pixel": models.GatedPixelInpainter,
-                   "dcgan": models.DCGAN}[config.model]
+                   "dcgan": models.DCGAN, "fourier": models.FourierInpainter}[config.model]
     model = model_class(image_size=image_size, caption_encoder=setup.encoder, caption_dim=setup.caption_dim,
                         precision=config.precision, **options)
     rate = config.learning_rate
-    if config.model == "pixel":
+    if config.model in ("pixel", "fourier"):
         model.compile(keras.optimizers.Adam(rate, clipnorm=1.0), **config.compile_options)
     else:
         model.compile(g_optimizer=default_adam(rate), d_optimizer=default_adam(rate), **config.compile_options)
@@ -181,7 +182,8 @@ def evaluate_run(model, config, search=None, max_images=64):
     store = Store(config.data)
     split = split_or_whole(store, "test")
     inpainter, batch_size, max_batches = None, config.batch_size, None
-    title = {"context-encoder": "Context encoder", "pixel": "Gated pixel inpainter"}.get(config.model)
+    title = {"context-encoder": "Context encoder", "pixel": "Gated pixel inpainter",
+             "fourier": "Fourier inpainter"}.get(config.model)
     if config.model == "dcgan":
         inpainter, batch_size, max_batches = model.semantic_inpainter(**(search or {})), max_images, 1
         title = f"Semantic inpainting ({max_images} test images)"

@@ -13,6 +13,7 @@ MODEL_RUN_DEFAULTS = {
     "context-encoder": {"captions": "words", "caption_policy": "joined", "batch_size": 64, "learning_rate": 1e-3},
     "pixel": {"captions": "chars", "caption_policy": "random", "batch_size": 32, "learning_rate": 1e-3},
     "dcgan": {"captions": "words", "caption_policy": "random", "batch_size": 64, "learning_rate": 2e-4},
+    "fourier": {"captions": "none", "caption_policy": "random", "batch_size": 32, "learning_rate": 1e-3},
 }
 MODEL_KINDS = tuple(MODEL_FILES)
 
@@ -22,7 +23,7 @@ class RunConfig:
     """A training run of one model on a store, written into a folder.
 
     Args:
-        model: `"context-encoder"`, `"pixel"` or `"dcgan"`.
+        model: `"context-encoder"`, `"pixel"`, `"dcgan"` or `"fourier"`.
         data: a store written by `kinpaint prepare` (path).
         out: the run's folder.
         captions: `"words"`, `"chars"`, `"none"` or a frozen encoder name (see

@@ -54,3 +54,13 @@ def test_check_masks_rejects_wrong_convention():
         check_masks(np.ones((4, 8, 8, 1)), (4, 16, 16, 3))
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         check_masks(np.full((8, 8, 1), 255.0))
+
+
+def test_mixed_masks_interleave_centre_rectangle_and_strokes():
+    from kinpaint.data.masks import make_masks
+
+    mixed = make_masks("mixed", 7, 16, 8, seed=0)
+    assert mixed.shape == (7, 16, 16, 1)
+    np.testing.assert_array_equal(mixed[0], make_masks("centre", 1, 16, 8)[0])
+    np.testing.assert_array_equal(mixed[1], make_masks("rectangle", 3, 16, 8, seed=0)[0])
+    np.testing.assert_array_equal(mixed[2], make_masks("strokes", 3, 16, 8, seed=0)[0])

@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from kinpaint.captions import MeanWordEmbedding
 from kinpaint.data.masks import centre_mask
-from kinpaint.models import DCGAN, ContextEncoder, GatedPixelInpainter
+from kinpaint.models import DCGAN, ContextEncoder, FourierInpainter, GatedPixelInpainter
 
 CAPTIONS = np.array(["a red square", "a blue circle", "a green cross", "a red circle"], dtype=object)
 
@@ -19,6 +19,8 @@ def build(kind, captions=True, **options):
     elif kind == "pixel":
         model = GatedPixelInpainter(image_size=16, features=8, bottleneck=4, blocks=1, head=8,
                                     caption_encoder=encoder, precision="float32", **options)
+    elif kind == "fourier":  # reads no captions: they are accepted and ignored
+        model = FourierInpainter(image_size=16, width=4, blocks=1, precision="float32", **options)
     else:
         model = DCGAN(image_size=16, noise_dim=4, generator_widths=(16, 8), discriminator_widths=(8, 16),
                       caption_encoder=encoder, precision="float32", **options)
@@ -46,7 +48,7 @@ FORMS = {
 }
 
 
-@pytest.mark.parametrize("kind", ["context", "pixel", "dcgan"])
+@pytest.mark.parametrize("kind", ["context", "pixel", "dcgan", "fourier"])
 @pytest.mark.parametrize("form", list(FORMS))
 def test_fit_accepts_every_documented_form(kind, form):
     model = build(kind)

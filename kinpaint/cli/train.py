@@ -8,6 +8,7 @@ MODEL_HELP = {
     "context-encoder": "adversarial context encoder, optionally caption-conditioned (seed 003)",
     "pixel": "gated-residual likelihood inpainter, optionally caption-conditioned (seed 004)",
     "dcgan": "DCGAN over whole images, optionally caption-conditioned, for semantic inpainting (seeds 000-002)",
+    "fourier": "harmonic fill corrected by Fourier and gated convolutions; fills pictures of any size",
 }
 MODEL_DEFAULT = " (default: the model's)"
 
@@ -47,6 +48,12 @@ def add_parser(commands):
     gan.add_argument("--eval-images", type=int, default=64, help="test images filled by semantic inpainting")
     gan.add_argument("--restarts", type=int, default=4, help="semantic inpainting: z's per image")
     gan.add_argument("--search-steps", type=int, default=200, help="semantic inpainting: step budget")
+
+    fourier = _add_model(models, "fourier")
+    fourier.add_argument("--width", type=int, help="features of the first layer, doubled per halving" + MODEL_DEFAULT)
+    fourier.add_argument("--blocks", type=int, help="residual Fourier-convolution blocks" + MODEL_DEFAULT)
+    fourier.add_argument("--downsamples", type=int, help="halvings before the Fourier blocks" + MODEL_DEFAULT)
+    fourier.add_argument("--reconstruction", choices=RECONSTRUCTIONS, help="hole loss (default: log_l2)")
 
 
 def _add_model(models, name):

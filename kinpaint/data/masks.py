@@ -88,7 +88,8 @@ def stroke_masks(count, size=64, strokes=(1, 4), vertices=(4, 10), width=(3, 9),
 
 
 def make_masks(kind, count, size=64, hole=32, seed=0):
-    """Masks of one kind by name: `"centre"` (repeated), `"rectangle"` or `"strokes"`.
+    """Masks of one kind by name: `"centre"` (repeated), `"rectangle"`, `"strokes"`, or `"mixed"`
+    (a third of each, interleaved).
 
     Returns:
         float32 array `(count, H, W, 1)`.
@@ -99,6 +100,9 @@ def make_masks(kind, count, size=64, hole=32, seed=0):
         return rectangle_masks(count, size, max_side=min(_pair(hole)), seed=seed)
     if kind == "strokes":
         return stroke_masks(count, size, seed=seed)
+    if kind == "mixed":
+        parts = [make_masks(part, -(-count // 3), size, hole, seed) for part in ("centre", "rectangle", "strokes")]
+        return np.stack(parts, axis=1).reshape(-1, *parts[0].shape[1:])[:count]
     raise ValueError(f"unknown mask kind {kind!r}; choose one of {MASK_KINDS}")
 
 

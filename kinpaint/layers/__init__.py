@@ -9,6 +9,8 @@ from kinpaint.captions import check_captions
 from kinpaint.layers.caption_map import CaptionMap
 from kinpaint.layers.channel_wise_dense import ChannelWiseDense
 from kinpaint.layers.composite import Composite
+from kinpaint.layers.fourier_convolution import FourierConvolution
 from kinpaint.layers.fused_batch_norm import FusedBatchNormalization
+from kinpaint.layers.gated_conv2d import GatedConv2D
 from kinpaint.layers.gated_residual_block import GatedResidualBlock
 from kinpaint.layers.tiled_caption_concat import TiledCaptionConcat
