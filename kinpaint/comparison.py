@@ -108,7 +108,8 @@ def evaluate(data, methods, split="test", masks="centre", count=None, seed=0, ba
     images = to_model_range(pixels)
     size = images.shape[1]
     for method in resolved:
-        if method.model is not None and getattr(method.model, "image_size", size) != size:
+        fixed_size = not getattr(method.model, "fills_any_size", False)
+        if method.model is not None and fixed_size and getattr(method.model, "image_size", size) != size:
             raise ValueError(f"{method.name} fills {method.model.image_size}x{method.model.image_size} images but "
                              f"{data} holds {size}x{size} images")
         _captions_for(method, "true", texts, vectors)  # a method's captions are there before any work

@@ -33,13 +33,14 @@ def inpaint_full_resolution(inpainter, pixels, masks, size, caption=None):
     """Fill the holes of a picture of any size with a model that works at `size` x `size`.
 
     The picture is resized to the model's size, filled, and the fill is resized back and
-    pasted into the hole only: every known pixel keeps its exact value.
+    pasted into the hole only: every known pixel keeps its exact value. With `size=None`
+    (a model that fills any size), the picture is filled at its own resolution.
 
     Args:
         inpainter: anything with `inpaint(images, masks, captions=None)`.
         pixels: uint8 `(H, W, 3)`.
         masks: `(H, W, 1)` or `(H, W)`, 1 = known pixel, 0 = hole.
-        size: the model's image side.
+        size: the model's image side, or `None` to fill at the picture's own size.
         caption: one caption string (or vector), or `None`.
 
     Returns:
@@ -54,12 +55,15 @@ def inpaint_full_resolution(inpainter, pixels, masks, size, caption=None):
                          f"{pixels.shape[1]}x{pixels.shape[0]}")
     if known.all():
         return pixels.copy()
+    captions = None if caption is None else ([caption] if isinstance(caption, str) else np.asarray(caption)[None])
+    if size is None:
+        filled = inpainter.inpaint(to_model_range(pixels[None]), known[None, :, :, None].astype(np.float32), captions)
+        return np.where(known[:, :, None], pixels, to_uint8(np.asarray(filled)[0]))
     height, width = known.shape
     small = np.asarray(Image.fromarray(pixels).resize((size, size), Image.BICUBIC))
     # A model pixel is known only if every picture pixel it covers is known.
     coverage = np.asarray(Image.fromarray(known.astype(np.float32)).resize((size, size), Image.BOX))
     small_masks = (coverage >= 1.0 - 1e-6).astype(np.float32)[None, :, :, None]
-    captions = None if caption is None else ([caption] if isinstance(caption, str) else np.asarray(caption)[None])
     filled = inpainter.inpaint(to_model_range(small[None]), small_masks, captions)
     fill = to_uint8(np.asarray(filled)[0])
     large = np.asarray(Image.fromarray(fill).resize((width, height), Image.BICUBIC))
@@ -107,6 +111,7 @@ def inpaint_file(model, image, out, mask=None, captions=None, method="auto", for
     caption = join_captions(captions, what="--caption")
     if caption is not None and not model.conditioned:
         log("note: this model does not read captions; --caption is ignored")
-    filled = inpaint_full_resolution(model.inpainter(**fill_options), pixels, masks, model.image_size, caption)
+    size = None if getattr(model, "fills_any_size", False) else model.image_size
+    filled = inpaint_full_resolution(model.inpainter(**fill_options), pixels, masks, size, caption)
     save_png(out, filled)
     return filled

@@ -88,7 +88,8 @@ def harmonic_fill(images, masks, max_iterations=60, tolerance=1e-4):
 
     `images` `(B, H, W, C)` float32, `masks` `(B, H, W, 1)` (1 = known) -> `(B, H, W, C)`
     float32, known pixels exact; an image with no known pixel is filled with zeros.
-    Conjugate gradients stop at `tolerance` relative residual or `max_iterations`; on
+    Conjugate gradients stop at `tolerance` relative residual or `max_iterations` (an int or
+    an int tensor: a hole's middle needs about as many steps as the picture is wide); on
     64x64 photographs with 32x32 holes, 60 steps come within 0.01 dB of the exact fill.
     """
     images = tf.cast(images, tf.float32)
@@ -101,7 +102,7 @@ def harmonic_fill(images, masks, max_iterations=60, tolerance=1e-4):
 
 def _blend(images, masks, fills, max_iterations, tolerance):
     holes = tf.broadcast_to(tf.cast(masks < 0.5, tf.float32), tf.shape(images))
-    solved = _solve(images, holes, fills, tf.constant(int(max_iterations)), tf.constant(float(tolerance)))
+    solved = _solve(images, holes, fills, tf.cast(max_iterations, tf.int32), tf.constant(float(tolerance)))
     has_border = tf.reduce_any(masks >= 0.5, axis=(1, 2, 3))[:, None, None, None]
     return composite(images, masks, tf.where(has_border, solved, fills))
 

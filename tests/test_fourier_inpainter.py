@@ -78,3 +78,25 @@ def test_bad_settings_are_named():
         tiny().compile(reconstruction="l3")
     with pytest.raises(ValueError, match="takes images \\(batch, H, W, 3\\)"):
         tiny().inpaint(np.zeros((1, 8, 8, 1)), np.ones((1, 8, 8, 1)))
+
+
+def test_kinpaint_inpaint_fills_a_big_picture_at_its_own_resolution(tmp_path):
+    from PIL import Image
+
+    from kinpaint.pictures import inpaint_file
+
+    model = tiny()
+    model.save(tmp_path / "fourier.keras")
+    ramp = np.linspace(0, 255, 200, dtype=np.float32)
+    picture = np.stack([np.broadcast_to(ramp[None, :], (120, 200))] * 3, axis=-1).astype(np.uint8)
+    Image.fromarray(picture).save(tmp_path / "big.png")
+    filled = inpaint_file(str(tmp_path / "fourier.keras"), str(tmp_path / "big.png"), str(tmp_path / "out.png"),
+                          log=lambda message: None)
+    hole = (slice(30, 90), slice(50, 150))  # the centre of half the height and width
+    assert filled.shape == picture.shape
+    # untrained, it is the harmonic fill at full resolution: a horizontal ramp stays a ramp,
+    # which a 16-pixel fill scaled up 12 times would not reproduce this closely
+    assert np.abs(filled[hole].astype(int) - picture[hole].astype(int)).max() <= 2
+    outside = np.ones(picture.shape[:2], bool)
+    outside[hole] = False
+    np.testing.assert_array_equal(filled[outside], picture[outside])
