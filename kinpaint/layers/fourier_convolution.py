@@ -2,12 +2,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-
-def _pair(value, name):
-    pair = (value, value) if isinstance(value, int) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, int) and v > 0 for v in pair):
-        raise ValueError(f"{name} must be a positive int or a pair of them, got {value!r}")
-    return pair
+from kinpaint.layers.arguments import positive_pair
 
 
 @keras.saving.register_keras_serializable(package="kinpaint")
@@ -68,7 +63,7 @@ class FourierConvolution(keras.layers.Layer):
         if self.filters < 1 or not 0.0 <= self.global_ratio <= 1.0:
             raise ValueError(f"FourierConvolution needs filters >= 1 and 0 <= global_ratio <= 1, "
                              f"got {filters} and {global_ratio}")
-        self.kernel_size = _pair(kernel_size, "kernel_size")
+        self.kernel_size = positive_pair(kernel_size, "kernel_size")
         self.activation = keras.activations.get(activation)
         self.global_filters = int(round(self.global_ratio * self.filters))
         self.local_filters = self.filters - self.global_filters

@@ -1,12 +1,7 @@
 import keras
 from keras import ops
 
-
-def _pair(value, name):
-    pair = (value, value) if isinstance(value, int) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, int) and v > 0 for v in pair):
-        raise ValueError(f"{name} must be a positive int or a pair of them, got {value!r}")
-    return pair
+from kinpaint.layers.arguments import positive_pair
 
 
 @keras.saving.register_keras_serializable(package="kinpaint")
@@ -46,9 +41,9 @@ class GatedConv2D(keras.layers.Layer):
                  **kwargs):
         super().__init__(**kwargs)
         self.filters = int(filters)
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.strides = _pair(strides, "strides")
-        self.dilation_rate = _pair(dilation_rate, "dilation_rate")
+        self.kernel_size = positive_pair(kernel_size, "kernel_size")
+        self.strides = positive_pair(strides, "strides")
+        self.dilation_rate = positive_pair(dilation_rate, "dilation_rate")
         self.padding = str(padding).lower()
         self.activation = keras.activations.get(activation)
         self.convolution = keras.layers.Conv2D(
