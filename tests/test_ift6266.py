@@ -65,3 +65,27 @@ def test_corrupt_pickle_is_named(tmp_path):
     path.write_bytes(pickle.dumps([1, 2]))
     with pytest.raises(ValueError, match=r"broken\.pkl: expected a dict"):
         load_caption_pickle(str(path))
+
+
+class RunsCode:
+    """A pickle payload that would write a file if loading it ran code."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def __reduce__(self):
+        return (open, (self.target, "w"))
+
+
+def test_a_caption_pickle_that_would_run_code_is_refused_and_runs_nothing(tmp_path):
+    import pickle
+
+    from kinpaint.data.ift6266 import load_caption_pickle
+
+    target = tmp_path / "pwned.txt"
+    path = tmp_path / "captions.pkl"
+    with open(path, "wb") as handle:
+        pickle.dump({"COCO_train2014_000000000001": [RunsCode(str(target))]}, handle, protocol=2)
+    with pytest.raises(ValueError, match=r"captions.pkl.*asks to call .*open.*plain data only"):
+        load_caption_pickle(str(path))
+    assert not target.exists()

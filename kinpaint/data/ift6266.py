@@ -17,18 +17,40 @@ from kinpaint.data.records import FileReader, list_images, require_directory
 SPLIT_FOLDERS = {"train2014": "train", "val2014": "val"}
 
 
+class DataOnlyUnpickler(pickle.Unpickler):
+    """An unpickler that builds only plain data (dicts, lists, tuples, strings, bytes, numbers).
+
+    A pickle can name any function to call while it loads (its `__reduce__`), which runs
+    code chosen by whoever wrote the file. Caption tables need only the constructors of
+    plain data (`SAFE_CONSTRUCTORS`; Python 3 writes bytes in protocol 2 as
+    `_codecs.encode(text, "latin1")`); every other request is refused, so reading a caption
+    pickle never runs code.
+    """
+
+    SAFE_CONSTRUCTORS = {("_codecs", "encode"), *{(builtins, name) for builtins in ("builtins", "__builtin__")
+                                                  for name in ("set", "frozenset", "bytes", "bytearray")}}
+
+    def find_class(self, module, name):
+        if (module, name) in self.SAFE_CONSTRUCTORS:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(
+            f"it asks to call {module}.{name} while loading; kinpaint reads caption pickles as plain data "
+            "only (dicts, lists and strings), so that a pickle cannot run code")
+
+
 def load_caption_pickle(path):
-    """Read a pickled `{image id: [captions]}` dict (Python 2 or 3 pickles).
+    """Read a pickled `{image id: [captions]}` dict (Python 2 or 3 pickles) as plain data only.
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: the file is not a pickle of a dict; the message names the file.
+        ValueError: the file is not a pickle of a dict, or asks to run code while loading
+            (see `DataOnlyUnpickler`); the message names the file.
     """
     if not os.path.isfile(path):
         raise FileNotFoundError(f"caption pickle not found: {path}")
     try:
         with open(path, "rb") as handle:
-            table = pickle.load(handle, encoding="bytes")
+            table = DataOnlyUnpickler(handle, encoding="bytes").load()
     except Exception as error:  # pickle raises many types for corrupt input
         raise ValueError(f"{path}: not a readable caption pickle ({error})") from error
     if not isinstance(table, dict):
