@@ -13,7 +13,7 @@ from kinpaint.callbacks import ImageGrid, LossCurves
 from kinpaint.captions import CaptionSetup
 from kinpaint.data import Store
 from kinpaint.evaluation import evaluate_inpainter, format_table
-from kinpaint.options import CURVES_FILE, GRIDS_FOLDER, HISTORY_FILE, TABLE_FILE
+from kinpaint.options import CURVES_FILE, GRIDS_FOLDER, HISTORY_FILE, MODEL_FILES, TABLE_FILE
 from kinpaint.run_config import RunConfig
 from kinpaint.saving import load_model
 
@@ -98,8 +98,14 @@ def train(config):
 
     the model file (every epoch, with the optimizers' state: `resume=True` continues it),
     `history.csv`, `loss.png` and `grids/*_epoch_NNNN.png`. An existing run is an error
-    unless `resume` (continue it) or `force` (replace it). Returns `(model, history dict)`.
+    unless `resume` (continue it) or `force` (replace it); a folder holding another model's
+    run is refused even with `force`. Returns `(model, history dict)`.
     """
+    others = [name for kind, name in MODEL_FILES.items()
+              if kind != config.model and os.path.exists(os.path.join(config.out, name))]
+    if others:
+        raise FileExistsError(f"{config.out} holds another model's run ({others[0]}); a run folder belongs to one "
+                              "model, so nothing was written: choose another --out")
     store = Store(config.data)
     paths = {name: os.path.join(config.out, name)
              for name in (config.model_file, HISTORY_FILE, CURVES_FILE, GRIDS_FOLDER)}
