@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from kinpaint.images import save_png, to_uint8
 from kinpaint.inpainting import as_numpy, check_inpainter, composite
-from kinpaint.files import check_can_write
+from kinpaint.files import atomic_path, check_can_write, remove_stale_temporaries
 from kinpaint.plots import plot_history
 
 _HOLE_GREY = 0.0  # the hole is shown as mid-grey (0 in [-1, 1])
@@ -149,6 +149,22 @@ def _wrap(text, width, font):
     """Greedy word wrap to `width` pixels."""
     average = max(font.getlength("abcdefghij") / 10, 1)
     return textwrap.wrap(text, max(int(width / average), 10))
+
+
+class AtomicCheckpoint(keras.callbacks.Callback):
+    """Saves the model to `path` (a `.keras` file) at the end of every epoch, through a
+    temporary file in the same folder that is renamed into place: a kill in the middle of a
+    save leaves the previous checkpoint whole. Temporary files a killed run left behind are
+    removed when the callback is made."""
+
+    def __init__(self, path):
+        super().__init__()
+        self.path = os.fspath(path)
+        remove_stale_temporaries(self.path)
+
+    def on_epoch_end(self, epoch, logs=None):
+        with atomic_path(self.path) as temporary:
+            self.model.save(temporary)
 
 
 class LossCurves(keras.callbacks.Callback):

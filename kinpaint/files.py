@@ -1,6 +1,7 @@
 """Safe file writing: nothing the user has is overwritten or half-written."""
 
 import contextlib
+import glob
 import os
 import tempfile
 
@@ -37,6 +38,18 @@ def atomic_path(path):
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+
+
+def remove_stale_temporaries(path):
+    """Remove the temporary files `atomic_path(path)` left behind when a run was killed
+    mid-write; returns their paths."""
+    path = os.fspath(path)
+    pattern = os.path.join(glob.escape(os.path.dirname(os.path.abspath(path))),
+                           f".{glob.escape(os.path.basename(path))}.*.tmp*")
+    stale = glob.glob(pattern)
+    for temporary in stale:
+        os.remove(temporary)
+    return stale
 
 
 def numbered_lines(path):

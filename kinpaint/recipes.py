@@ -9,7 +9,7 @@ import os
 import keras
 
 from kinpaint.baselines import MeanColourFill
-from kinpaint.callbacks import ImageGrid, LossCurves
+from kinpaint.callbacks import AtomicCheckpoint, ImageGrid, LossCurves
 from kinpaint.captions import CaptionSetup
 from kinpaint.data import Store
 from kinpaint.evaluation import evaluate_inpainter, format_table
@@ -140,7 +140,7 @@ def train(config):
         validation = setup.dataset(store, "val", config.batch_size, shuffle=False, **options)
     sample = next(iter(setup.dataset(store, split_or_whole(store, "val"), 8, shuffle=False, masks=config.masks)))
     callbacks = [
-        keras.callbacks.ModelCheckpoint(paths[config.model_file]),
+        AtomicCheckpoint(paths[config.model_file]),
         keras.callbacks.CSVLogger(paths[HISTORY_FILE], append=config.resume),
         LossCurves(paths[CURVES_FILE], history),
         ImageGrid.from_batch(sample, paths[GRIDS_FOLDER], overwrite=True, **grid_settings(model, config)),

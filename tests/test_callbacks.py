@@ -97,3 +97,31 @@ def test_callback_without_inpainter_says_so(tmp_path):
     grid.set_model(keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]))
     with pytest.raises(TypeError, match="no inpaint"):
         grid.write(0)
+
+
+def test_atomic_checkpoint_keeps_the_last_good_file_when_a_save_dies(tmp_path, monkeypatch):
+    import keras
+
+    from kinpaint.callbacks import AtomicCheckpoint
+
+    path = tmp_path / "model.keras"
+    stale = tmp_path / ".model.keras.abc123.tmp.keras"
+    stale.write_bytes(b"left by a killed run")
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    checkpoint = AtomicCheckpoint(path)
+    assert not stale.exists()  # cleaned when the next run starts
+    model.fit(np.zeros((4, 2)), np.zeros((4, 1)), epochs=1, verbose=0, callbacks=[checkpoint])
+    good = path.read_bytes()
+    assert keras.models.load_model(path).count_params() == 3
+
+    def dies_mid_save(target, *args, **kwargs):
+        with open(target, "wb") as file:
+            file.write(b"half a mod")
+        raise KeyboardInterrupt("killed while saving")
+
+    monkeypatch.setattr(model, "save", dies_mid_save)
+    with pytest.raises(KeyboardInterrupt):
+        checkpoint.on_epoch_end(1)
+    assert path.read_bytes() == good
+    assert sorted(item.name for item in tmp_path.iterdir()) == ["model.keras"]
