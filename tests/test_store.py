@@ -142,3 +142,18 @@ def test_bad_store_paths_are_named(tmp_path):
         file["x"] = 1
     with pytest.raises(ValueError, match=r"other\.h5: not a kinpaint store"):
         Store(str(tmp_path / "other.h5"))
+
+
+def test_force_replaces_stores_only_never_a_datasets_own_files(tmp_path):
+    from kinpaint.data import open_reader, write_store
+
+    captions = tmp_path / "captions.jsonl"
+    captions.write_text('{"file": "a.png", "captions": ["a dog"]}\n')
+    with pytest.raises(FileExistsError, match="not a kinpaint store"):
+        write_store(str(captions), open_reader("shapes", counts={"train": 2}), force=True, progress=False)
+    assert captions.read_text() == '{"file": "a.png", "captions": ["a dog"]}\n'
+    with pytest.raises(FileExistsError, match="not a kinpaint store"):
+        write_store(str(tmp_path), open_reader("shapes", counts={"train": 2}), force=True, progress=False)
+    store = tmp_path / "s.h5"
+    write_store(str(store), open_reader("shapes", counts={"train": 2}), progress=False)
+    write_store(str(store), open_reader("shapes", counts={"train": 3}), force=True, progress=False)

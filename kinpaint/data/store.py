@@ -39,10 +39,14 @@ def write_store(path, reader, force=False, progress=True, source=""):
         the reader's `Report` (what was skipped and converted).
 
     Raises:
-        FileExistsError: `path` exists and `force` is false.
+        FileExistsError: `path` exists and `force` is false, or it is not a store (`force`
+            replaces stores only, never a dataset's own files such as its captions).
         ValueError: the reader yielded nothing usable, or images of mixed sizes.
     """
     check_can_write(path, overwrite=force)
+    if os.path.isdir(path) or (os.path.exists(path) and not h5py.is_hdf5(path)):
+        raise FileExistsError(f"{path} exists and is not a kinpaint store; --force replaces stores only, so it "
+                              "is left as it is: choose another --out")
     bar = _progress_bar(len(reader)) if progress else None
     with atomic_path(path) as temporary:
         with h5py.File(temporary, "w") as file:
