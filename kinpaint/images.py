@@ -81,6 +81,9 @@ def load_image(path, size=None, resize=True):
             image, conversions = _to_rgb8(image)
             if sixteen_bit_rgb:
                 conversions.append("16-bit->8-bit")
+    except Image.DecompressionBombError as error:
+        raise ImageError(path, "too many pixels to decode safely (Pillow's decompression-bomb guard)",
+                         str(error)) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise ImageError(path, "unreadable or truncated image", str(error)) from error
     if size is not None and image.size != (size, size):

@@ -64,3 +64,20 @@ def test_truncated_and_garbage_files_name_the_file(tmp_path):
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="nowhere.png"):
         load_image(str(tmp_path / "nowhere.png"))
+
+
+def test_a_decompression_bomb_is_a_named_image_error_and_prepare_skips_it(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from kinpaint.data.folder import FolderReader
+    from kinpaint.images import ImageError, load_image
+
+    for index in range(3):
+        Image.fromarray(np.full((64, 64, 3), 40 * index, np.uint8)).save(tmp_path / f"ok{index}.png")
+    Image.fromarray(np.zeros((200, 200, 3), np.uint8)).save(tmp_path / "bomb.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 64 * 64)  # 200x200 is then over twice the limit
+    with pytest.raises(ImageError, match="bomb.png.*decompression-bomb guard"):
+        load_image(str(tmp_path / "bomb.png"))
+    reader = FolderReader(str(tmp_path))
+    examples = list(reader)
+    assert len(examples) == 3 and "decompression-bomb" in reader.report.summary()
