@@ -87,3 +87,36 @@ def test_info_photos_names_what_is_missing_and_how_to_install_it(tmp_path, capsy
     printed = capsys.readouterr().out
     assert "gcompris-qt-data" in printed and "missing; install with:" in printed
     assert "apt-get install gcompris-qt-data" in printed and "dpkg-deb -x" in printed
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["train", "pixel", "--epochs", "0"], "--epochs: expected an integer of at least 1, got '0'"),
+    (["train", "pixel", "--steps-per-epoch", "-3"], "--steps-per-epoch: expected an integer of at least 1"),
+    (["train", "pixel", "--learning-rate", "nan"], "--learning-rate: expected a finite number above 0"),
+    (["train", "pixel", "--batch-size", "-5"], "--batch-size: expected an integer of at least 1"),
+    (["train", "context-encoder", "--adversarial-weight", "-1"], "expected a finite number of at least 0"),
+    (["evaluate", "--methods", "mean", "--count", "x"], "--count: expected an integer of at least 1, got 'x'"),
+])
+def test_numeric_arguments_are_checked_at_the_edge_with_their_range(arguments, message, capsys):
+    command, *rest = arguments
+    if command == "train":
+        rest = [rest[0], "--data", "d.h5", "--out", "run", *rest[1:]]
+    else:
+        rest = ["--data", "shapes", "--out", "report", *rest]
+    with pytest.raises(SystemExit) as stop:
+        main([command, *rest])
+    assert stop.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_an_unexpected_error_is_one_line_unless_debug(monkeypatch, capsys):
+    import kinpaint.cli.info as info
+
+    def breaks(args):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(info, "run", breaks)
+    assert main(["info", "x.h5"]) == 1
+    err = capsys.readouterr().err
+    assert "unexpected error: ZeroDivisionError: a bug" in err and "--debug" in err and "Traceback" not in err
+    with pytest.raises(ZeroDivisionError):
+        main(["--debug", "info", "x.h5"])

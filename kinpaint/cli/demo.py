@@ -1,5 +1,7 @@
 """`kinpaint demo`: train a caption-conditioned context encoder on built-in data, no download."""
 
+from kinpaint.cli.arguments import positive_int
+
 
 def add_parser(commands):
     parser = commands.add_parser(
@@ -10,8 +12,8 @@ def add_parser(commands):
         "grids, a loss-curve PNG, an evaluation table and the saved model into --out.",
     )
     parser.add_argument("--out", default="kinpaint-output/demo", help="folder of the run")
-    parser.add_argument("--epochs", type=int, default=6)
-    parser.add_argument("--train-images", type=int, default=4000)
+    parser.add_argument("--epochs", type=positive_int, default=6)
+    parser.add_argument("--train-images", type=positive_int, default=4000)
     parser.add_argument("--force", action="store_true", help="replace an earlier demo in --out")
     parser.set_defaults(run=run)
 

@@ -1,5 +1,6 @@
 """`kinpaint evaluate --data D --methods M1 M2 ... --out DIR`: one table for every method."""
 
+from kinpaint.cli.arguments import nonnegative_int, positive_int
 from kinpaint.options import MASK_KINDS
 
 
@@ -17,14 +18,16 @@ def add_parser(commands):
                         "files saved by kinpaint")
     parser.add_argument("--split", default="test")
     parser.add_argument("--masks", choices=MASK_KINDS, default="centre")
-    parser.add_argument("--count", type=int, help="evaluate the first COUNT images only")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the masks (and of built-in data)")
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--count", type=positive_int, help="evaluate the first COUNT images only")
+    parser.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the masks (and of built-in data)")
+    parser.add_argument("--batch-size", type=positive_int, default=32)
     parser.add_argument("--captions", choices=("joined", "first"), default="joined",
                         help="the text a model reads: all of the image's captions joined (default) or the first")
     parser.add_argument("--embeddings", help="cached caption vectors of the store, for models that read vectors")
-    parser.add_argument("--restarts", type=int, default=4, help="DCGAN files: semantic inpainting's z's per image")
-    parser.add_argument("--steps", type=int, default=200, help="DCGAN files: semantic inpainting's step budget")
+    parser.add_argument("--restarts", type=positive_int, default=4,
+                        help="DCGAN files: semantic inpainting's z's per image")
+    parser.add_argument("--steps", type=nonnegative_int, default=200,
+                        help="DCGAN files: semantic inpainting's step budget")
     parser.add_argument("--out", required=True, help="the folder of the report")
     parser.add_argument("--force", action="store_true", help="replace the report in an existing --out")
     parser.set_defaults(run=run)

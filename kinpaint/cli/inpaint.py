@@ -1,5 +1,6 @@
 """`kinpaint inpaint --model M.keras --image in.png --centre --out out.png`: fill a hole in a picture."""
 
+from kinpaint.cli.arguments import nonnegative_int, positive_float, positive_int
 from kinpaint.options import PIXEL_FILLS
 
 
@@ -20,13 +21,13 @@ def add_parser(commands):
     parser.add_argument("--method", choices=("auto", "semantic"), default="auto",
                         help="'semantic': latent search in a DCGAN (Yeh et al.); 'auto' (default): the "
                         "model's own fill, semantic for a DCGAN")
-    parser.add_argument("--restarts", type=int, help="semantic: z's tried (default 8)")
-    parser.add_argument("--steps", type=int, help="semantic: step budget of the search (default 500)")
+    parser.add_argument("--restarts", type=positive_int, help="semantic: z's tried (default 8)")
+    parser.add_argument("--steps", type=nonnegative_int, help="semantic: step budget of the search (default 500)")
     parser.add_argument("--no-blend", dest="blend", action="store_const", const=False,
                         help="semantic: paste G(z) without Poisson blending")
     parser.add_argument("--fill", choices=PIXEL_FILLS,
                         help="pixel model: expected value (default 'mean'), most likely value, or a sample")
-    parser.add_argument("--temperature", type=float, help="pixel model: sampling temperature (default 1)")
+    parser.add_argument("--temperature", type=positive_float, help="pixel model: sampling temperature (default 1)")
     parser.add_argument("--out", required=True, help="the PNG to write")
     parser.add_argument("--force", action="store_true", help="replace an existing --out")
     parser.set_defaults(run=run)

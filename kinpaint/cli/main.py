@@ -6,14 +6,15 @@ import sys
 from kinpaint.cli import demo, evaluate, info, inpaint, prepare, train
 
 COMMANDS = (demo, prepare, info, train, inpaint, evaluate)
-USER_ERRORS = (FileNotFoundError, FileExistsError, NotADirectoryError, ValueError, KeyError,
-               ModuleNotFoundError)
+USER_ERRORS = (FileNotFoundError, FileExistsError, NotADirectoryError, IsADirectoryError, PermissionError,
+               ValueError, TypeError, KeyError, ModuleNotFoundError)
 
 
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="kinpaint", description="Caption-conditioned image inpainting with Keras 3."
     )
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.add_parser(commands)
@@ -21,6 +22,8 @@ def build_parser():
 
 
 def main(argv=None):
+    """Run one sub-command. kinpaint's own errors become a one-line message and exit code 2;
+    anything unexpected a short message and exit code 1 (`--debug` shows its traceback)."""
     args = build_parser().parse_args(argv)
     try:
         return args.run(args) or 0
@@ -28,6 +31,15 @@ def main(argv=None):
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"kinpaint {args.command}: error: {message}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"kinpaint {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001  (the last line of defence: never a bare traceback)
+        if args.debug:
+            raise
+        print(f"kinpaint {args.command}: unexpected error: {type(error).__name__}: {error}\n"
+              "run it again with `kinpaint --debug ...` to see the traceback", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """`kinpaint prepare SOURCE --out STORE.h5`: write a dataset to an HDF5 store."""
 
+from kinpaint.cli.arguments import nonnegative_int, positive_int
 from kinpaint.data.sources import FORMATS
 
 
@@ -14,8 +15,8 @@ def add_parser(commands):
     parser.add_argument("source", help="'shapes', 'photos', or a folder")
     parser.add_argument("--out", required=True, help="the .h5 store to write")
     parser.add_argument("--format", choices=FORMATS, help="layout of SOURCE (default: detected)")
-    parser.add_argument("--size", type=int, default=64, help="image side in pixels (default 64)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the built-in datasets")
+    parser.add_argument("--size", type=positive_int, default=64, help="image side in pixels (default 64)")
+    parser.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the built-in datasets")
     parser.add_argument(
         "--count", action="append", default=[], metavar="SPLIT=N",
         help="images of a built-in split, e.g. --count train=1000 (repeatable)",

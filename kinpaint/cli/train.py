@@ -1,7 +1,14 @@
 """`kinpaint train MODEL --data STORE.h5 --out RUN`: train a model on a store, resumable."""
 
-from kinpaint.options import (CAPTION_CHOICES_HELP, MASK_KINDS, MODEL_FILES, PRECISIONS, RECONSTRUCTIONS,
-                              TRAINING_CAPTION_POLICIES)
+from kinpaint.cli.arguments import nonnegative_float, nonnegative_int, positive_float, positive_int
+from kinpaint.options import (
+    CAPTION_CHOICES_HELP,
+    MASK_KINDS,
+    MODEL_FILES,
+    PRECISIONS,
+    RECONSTRUCTIONS,
+    TRAINING_CAPTION_POLICIES,
+)
 from kinpaint.run_config import MODEL_RUN_DEFAULTS, RunConfig
 
 MODEL_HELP = {
@@ -19,7 +26,8 @@ def add_parser(commands):
     context = _add_model(models, "context-encoder")
     context.add_argument("--widths", help="encoder widths, one per halving, e.g. 32,64,128,256"
                          + MODEL_DEFAULT)
-    context.add_argument("--adversarial-weight", type=float, help="weight of the adversarial loss" + MODEL_DEFAULT)
+    context.add_argument("--adversarial-weight", type=nonnegative_float,
+                         help="weight of the adversarial loss" + MODEL_DEFAULT)
     context.add_argument("--caption-in-decoder", action="store_const", const=True,
                          help="tile the caption in before every decoder convolution, not only at the bottleneck")
     context.add_argument("--prefill", choices=("harmonic",),
@@ -32,27 +40,31 @@ def add_parser(commands):
                          + MODEL_DEFAULT)
 
     pixel = _add_model(models, "pixel")
-    pixel.add_argument("--features", type=int, help="features of the gated blocks (bottleneck half)" + MODEL_DEFAULT)
-    pixel.add_argument("--blocks", type=int, help="number of gated residual blocks" + MODEL_DEFAULT)
+    pixel.add_argument("--features", type=positive_int,
+                       help="features of the gated blocks (bottleneck half)" + MODEL_DEFAULT)
+    pixel.add_argument("--blocks", type=positive_int, help="number of gated residual blocks" + MODEL_DEFAULT)
     pixel.add_argument("--no-caption-blocks", dest="caption_blocks", action="store_const", const=False,
                        help="the caption does not condition every block")
     pixel.add_argument("--no-caption-map", dest="caption_map", action="store_const", const=False,
                        help="no outer-product caption map in the last layers")
 
     gan = _add_model(models, "dcgan")
-    gan.add_argument("--noise-dim", type=int, help="size of the noise z" + MODEL_DEFAULT)
+    gan.add_argument("--noise-dim", type=positive_int, help="size of the noise z" + MODEL_DEFAULT)
     gan.add_argument("--condition", choices=("both", "generator"),
                      help="which networks see the caption (with --captions other than none)" + MODEL_DEFAULT)
-    gan.add_argument("--d-steps", type=int, help="discriminator batches per round (seeds: 30, 15)" + MODEL_DEFAULT)
-    gan.add_argument("--g-steps", type=int, help="generator batches per round (seeds: 10)" + MODEL_DEFAULT)
-    gan.add_argument("--eval-images", type=int, default=64, help="test images filled by semantic inpainting")
-    gan.add_argument("--restarts", type=int, default=4, help="semantic inpainting: z's per image")
-    gan.add_argument("--search-steps", type=int, default=200, help="semantic inpainting: step budget")
+    gan.add_argument("--d-steps", type=positive_int,
+                     help="discriminator batches per round (seeds: 30, 15)" + MODEL_DEFAULT)
+    gan.add_argument("--g-steps", type=positive_int, help="generator batches per round (seeds: 10)" + MODEL_DEFAULT)
+    gan.add_argument("--eval-images", type=positive_int, default=64, help="test images filled by semantic inpainting")
+    gan.add_argument("--restarts", type=positive_int, default=4, help="semantic inpainting: z's per image")
+    gan.add_argument("--search-steps", type=nonnegative_int, default=200, help="semantic inpainting: step budget")
 
     fourier = _add_model(models, "fourier")
-    fourier.add_argument("--width", type=int, help="features of the first layer, doubled per halving" + MODEL_DEFAULT)
-    fourier.add_argument("--blocks", type=int, help="residual Fourier-convolution blocks" + MODEL_DEFAULT)
-    fourier.add_argument("--downsamples", type=int, help="halvings before the Fourier blocks" + MODEL_DEFAULT)
+    fourier.add_argument("--width", type=positive_int,
+                         help="features of the first layer, doubled per halving" + MODEL_DEFAULT)
+    fourier.add_argument("--blocks", type=positive_int, help="residual Fourier-convolution blocks" + MODEL_DEFAULT)
+    fourier.add_argument("--downsamples", type=nonnegative_int,
+                         help="halvings before the Fourier blocks" + MODEL_DEFAULT)
     fourier.add_argument("--reconstruction", choices=RECONSTRUCTIONS, help="hole loss (default: log_l2)")
 
 
@@ -68,13 +80,13 @@ def _add_model(models, name):
     parser.add_argument("--caption-policy", choices=TRAINING_CAPTION_POLICIES, default=defaults["caption_policy"],
                         help="'random': one of the image's captions per step; 'joined': all of them as one text "
                         f"(the mean of cached vectors); default {defaults['caption_policy']!r}")
-    parser.add_argument("--epochs", type=int, default=RunConfig.epochs)
-    parser.add_argument("--batch-size", type=int, default=defaults["batch_size"])
-    parser.add_argument("--learning-rate", type=float, default=defaults["learning_rate"])
+    parser.add_argument("--epochs", type=positive_int, default=RunConfig.epochs)
+    parser.add_argument("--batch-size", type=positive_int, default=defaults["batch_size"])
+    parser.add_argument("--learning-rate", type=positive_float, default=defaults["learning_rate"])
     parser.add_argument("--masks", default=RunConfig.masks, choices=MASK_KINDS)
     parser.add_argument("--precision", default=RunConfig.precision, choices=PRECISIONS,
                         help="'auto' (bfloat16 where the hardware has it), 'float32' or 'mixed_bfloat16'")
-    parser.add_argument("--steps-per-epoch", type=int, default=None)
+    parser.add_argument("--steps-per-epoch", type=positive_int, default=None)
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--resume", action="store_true", help="continue the run in --out")
     group.add_argument("--force", action="store_true", help="replace the run in --out")
