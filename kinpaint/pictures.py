@@ -100,6 +100,9 @@ def inpaint_file(model, image, out, mask=None, captions=None, method="auto", for
     check_can_write(out, force)
     if isinstance(model, (str, os.PathLike)):
         model = load_model(model)
+    if not hasattr(model, "inpainter"):
+        raise ValueError(f"{type(model).__name__} is not a kinpaint model (it has no inpainter()); kinpaint inpaint "
+                         "fills with models saved by kinpaint")
     pixels, conversions = load_image(image)
     if conversions:
         log(f"{image}: {', '.join(conversions)}")

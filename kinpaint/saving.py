@@ -13,9 +13,20 @@ def load_model(path, compile=True):
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"model file not found: {path}")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path} is a folder; give the .keras file inside it")
+    import zipfile
+
     import keras
 
     import kinpaint.layers  # noqa: F401  (registers the classes)
     import kinpaint.models  # noqa: F401
 
-    return keras.models.load_model(path, compile=compile)
+    if not zipfile.is_zipfile(path):
+        size = os.path.getsize(path)
+        raise ValueError(f"{path} is not a .keras file ({'empty' if size == 0 else f'{size} bytes, not a zip archive'}"
+                         "; a cut or half-written file looks like this)")
+    try:
+        return keras.models.load_model(path, compile=compile)
+    except (zipfile.BadZipFile, KeyError, EOFError, OSError) as error:
+        raise ValueError(f"{path} is a damaged .keras file ({type(error).__name__}: {error})") from error

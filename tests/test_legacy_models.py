@@ -37,3 +37,32 @@ def test_legacy_model_loads_with_plain_keras_and_fills_identically(name):
     model = keras.models.load_model(os.path.join(LEGACY, f"{name}.keras"))
     expected = np.load(os.path.join(LEGACY, "expected_fills.npz"))[name]
     np.testing.assert_allclose(fill(name, model), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("damage", ["empty", "cut", "folder"])
+def test_a_damaged_model_file_gets_a_message_that_says_so(tmp_path, damage):
+    from kinpaint.saving import load_model
+
+    path = tmp_path / "model.keras"
+    original = open(os.path.join(LEGACY, "context_encoder_words.keras"), "rb").read()
+    if damage == "folder":
+        path.mkdir()
+        with pytest.raises(IsADirectoryError, match="is a folder"):
+            load_model(path)
+        return
+    path.write_bytes(b"" if damage == "empty" else original[: len(original) // 2])
+    with pytest.raises(ValueError, match="model.keras is (not a .keras file|a damaged .keras file)"):
+        load_model(path)
+
+
+def test_a_plain_keras_model_is_refused_by_inpaint_file(tmp_path):
+    import keras
+    from PIL import Image
+
+    from kinpaint.pictures import inpaint_file
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "in.png")
+    with pytest.raises(ValueError, match="Sequential is not a kinpaint model"):
+        inpaint_file(model, str(tmp_path / "in.png"), str(tmp_path / "out.png"))
+    assert not (tmp_path / "out.png").exists()
