@@ -103,7 +103,7 @@ def parse_widths(text):
 
 RUN_FIELDS = ("captions", "caption_policy", "epochs", "batch_size", "learning_rate", "masks", "precision",
               "steps_per_epoch", "resume", "force")
-NOT_SETTINGS = ("command", "model", "run", "data", "out", "eval_images", "restarts", "search_steps")
+NOT_SETTINGS = ("command", "debug", "model", "run", "data", "out", "eval_images", "restarts", "search_steps")
 
 
 def run(args):
