@@ -103,3 +103,21 @@ def test_fill_options_go_to_the_models_that_have_them():
     assert build("dcgan").inpainter(restarts=2, steps=1).restarts == 2
     filled = build("pixel").inpainter(fill="mode").inpaint(images(2), np.repeat(centre_mask(16, 8)[None], 2, 0))
     assert filled.shape == (2, 16, 16, 3)
+
+
+@pytest.mark.parametrize("kind", ["context", "pixel", "fourier"])
+def test_images_outside_minus_one_to_one_or_nan_known_pixels_are_named(kind):
+    model = build(kind, captions=False)
+    masks = np.repeat(centre_mask(16, 8)[None], 4, 0)
+    pixels = ((images() + 1) * 127.5).astype(np.float32)  # floats in [0, 255]
+    with pytest.raises(ValueError, match=r"takes images in \[-1, 1\]; got values in \[0"):
+        model.inpaint(pixels, masks)
+    broken = images()
+    broken[0, 0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="1 NaN or infinite values in the known pixels"):
+        model.inpaint(broken, masks)
+    hole_only = images()
+    hole_only[:, 8, 8] = np.nan  # inside the hole: ignored
+    assert np.isfinite(model.inpaint(hole_only, masks)).all()
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"takes float images in \[-1, 1\]"):
+        model.fit(pixels, batch_size=2, epochs=1, verbose=0)

@@ -146,3 +146,17 @@ def test_image_grid_shows_several_samples(tmp_path):
     single.set_model(model)
     assert width > Image.open(single.write(0)).size[0]  # 3 fill columns instead of 1
 
+
+
+def test_nll_reads_the_true_hole_values_and_fills_do_not():
+    from kinpaint.models import GatedPixelInpainter
+
+    model = GatedPixelInpainter(image_size=8, features=8, bottleneck=4, blocks=1, head=8, precision="float32")
+    images = np.random.default_rng(0).uniform(-1, 1, (2, 8, 8, 3)).astype(np.float32)
+    masks = np.ones((2, 8, 8, 1), np.float32)
+    masks[:, 2:6, 2:6] = 0
+    other = images.copy()
+    other[:, 2:6, 2:6] = -images[:, 2:6, 2:6]
+    assert not np.allclose(model.nll(images, masks), model.nll(other, masks))  # the likelihood of the hole's truth
+    np.testing.assert_array_equal(model.inpaint(images, masks, fill="mode"), model.inpaint(other, masks, fill="mode")
+                                  * (masks == 0) + images * (masks == 1))

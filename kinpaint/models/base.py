@@ -23,6 +23,20 @@ FIT_FORMS = (
     "[-1, 1], and masks are drawn by the model's mask_kind); or an (images, captions) tuple"
 )
 MASK_BANK_SIZE = 256  # random masks drawn once per model for batches of plain images
+IMAGE_RANGE_SLACK = 0.01  # float rounding around [-1, 1] that is still accepted
+
+
+def check_image_values(images, masks, owner):
+    """Raise a `ValueError` naming `owner` unless the NumPy `images` are finite in [-1, 1] where
+    `masks` says they are known (a hole's content is ignored)."""
+    known = np.broadcast_to(np.asarray(masks) >= 0.5, images.shape)
+    values = images[known]
+    if values.size and not np.isfinite(values).all():
+        raise ValueError(f"{owner} got {int((~np.isfinite(values)).sum())} NaN or infinite values in the known "
+                         "pixels; fill or mask them first")
+    if values.size and (values.min() < -1.0 - IMAGE_RANGE_SLACK or values.max() > 1.0 + IMAGE_RANGE_SLACK):
+        raise ValueError(f"{owner} takes images in [-1, 1]; got values in [{values.min():g}, {values.max():g}] "
+                         "(uint8 pictures: kinpaint.images.to_model_range converts them)")
 
 
 def caption_vector_input(caption_dim):
@@ -144,7 +158,17 @@ class InpaintingModel(keras.Model):
             raise ValueError(f"{type(self).__name__} takes images (batch, {size}, {size}, 3); got shape {shape}")
         if images.dtype in (tf.uint8, "uint8"):
             return ops.cast(images, "float32") / 127.5 - 1.0
-        return ops.cast(images, "float32")
+        return self._checked_range(ops.cast(images, "float32"))
+
+    def _checked_range(self, images):
+        """`images`, after an in-graph check that they are in [-1, 1] (float pictures in [0, 255]
+        would train on nonsense: a hole PSNR of -37 dB)."""
+        largest = tf.reduce_max(tf.abs(tf.where(tf.math.is_nan(images), tf.zeros_like(images), images)))
+        check = tf.debugging.assert_less_equal(
+            largest, 1.0 + IMAGE_RANGE_SLACK,
+            message=f"{type(self).__name__} takes float images in [-1, 1] (uint8 images are scaled for you)")
+        with tf.control_dependencies([check]):
+            return tf.identity(images)
 
     def _draw_masks(self, batch_size):
         """`(B, S, S, 1)` masks of `mask_kind` for a batch that came without masks."""
@@ -167,14 +191,20 @@ class InpaintingModel(keras.Model):
             raise ValueError(f"{type(self).__name__} takes no fill options; got {', '.join(sorted(options))}")
         return self
 
-    def _inpaint_batches(self, function, images, masks, captions, batch_size):
-        """Run `function({"image", "mask", ["caption"]})` over batches; NumPy in, NumPy out."""
+    def _inpaint_batches(self, function, images, masks, captions, batch_size, reads_hole=False):
+        """Run `function({"image", "mask", ["caption"]})` over batches; NumPy in, NumPy out.
+
+        The hole's content is set to 0 (a fill must not read it, and NaN there is harmless)
+        unless `reads_hole` (a likelihood of the true hole values)."""
         images = np.asarray(images, np.float32)
         masks = np.asarray(masks, np.float32)
         size = self.image_size
         if images.shape[1:] != (size, size, 3) or masks.shape[1:] != (size, size, 1) or len(masks) != len(images):
             raise ValueError(f"{type(self).__name__} takes images (batch, {size}, {size}, 3) and masks "
                              f"(batch, {size}, {size}, 1); got {images.shape} and {masks.shape}")
+        check_image_values(images, np.ones_like(masks) if reads_hole else masks, type(self).__name__)
+        if not reads_hole:
+            images = np.where(masks >= 0.5, images, 0.0).astype(np.float32)
         if self.conditioned and captions is not None:
             captions = caption_batch(captions, text=self.caption_encoder is not None)
         else:

@@ -10,7 +10,7 @@ from keras import layers, ops
 from kinpaint.inpainting import composite, known_contrast, known_mean_colour
 from kinpaint.layers import FourierConvolution, GatedConv2D
 from kinpaint.metrics import psnr
-from kinpaint.models.base import InpaintingModel
+from kinpaint.models.base import InpaintingModel, check_image_values
 from kinpaint.models.losses import check_finite, hole_error, replica_mean
 from kinpaint.models.optimizers import build_optimizer
 from kinpaint.models.precision import resolve_precision
@@ -143,7 +143,7 @@ class FourierInpainter(InpaintingModel):
             raise ValueError(f"FourierInpainter takes images (batch, height, width, 3); got shape {shape}")
         if images.dtype in (tf.uint8, "uint8"):
             return ops.cast(images, "float32") / 127.5 - 1.0
-        return ops.cast(images, "float32")
+        return self._checked_range(ops.cast(images, "float32"))
 
     def inpaint(self, images, masks, captions=None, batch_size=16):
         """Fill the holes of pictures of any size `(B, H, W, 3)`; NumPy in and out."""
@@ -152,6 +152,8 @@ class FourierInpainter(InpaintingModel):
         if images.ndim != 4 or images.shape[-1] != 3 or masks.shape != (*images.shape[:3], 1):
             raise ValueError(f"FourierInpainter takes images (batch, H, W, 3) and masks (batch, H, W, 1); got "
                              f"{images.shape} and {masks.shape}")
+        check_image_values(images, masks, "FourierInpainter")
+        images = np.where(masks >= 0.5, images, 0.0).astype(np.float32)  # the hole's content is ignored, NaN too
         if self._inpaint_function is None:
             self._inpaint_function = tf.function(lambda inputs: self(inputs, training=False), reduce_retracing=True)
         step = 2**self.downsamples

@@ -168,7 +168,7 @@ class GatedPixelInpainter(InpaintingModel):
     def nll(self, images, masks, captions=None, batch_size=32):
         """Per-image NLL `(B,)` in nats of the true hole values (NumPy in and out)."""
         function = self._fill_function("nll")
-        return self._inpaint_batches(function, images, masks, captions, batch_size)
+        return self._inpaint_batches(function, images, masks, captions, batch_size, reads_hole=True)
 
     # Fills.
 
