@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from kinpaint.models import SemanticInpainter, contextual_weights
 from test_dcgan import CAPTIONS, SIZE, batch, tiny_gan
