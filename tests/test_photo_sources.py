@@ -181,11 +181,11 @@ def test_mvtb_missing_gives_no_photographs(monkeypatch):
 @pytest.mark.skipif(importlib.util.find_spec("skimage") is None or importlib.util.find_spec("sklearn") is None,
                     reason="scikit-image / scikit-learn are not installed (pip install 'kinpaint[photos]')")
 def test_wheels_gives_the_eleven_photographs_with_the_stereo_pair_in_one_scene():
-    from kinpaint.data.photos import PHOTOGRAPHS, WHEEL_PACKAGES
+    from kinpaint.data.photos import PHOTOGRAPHS
 
     found = {photo.name: photo for photo in wheels.find(warn=pytest.fail)}
     assert len(found) == len(PHOTOGRAPHS) == 11
-    assert {photo.package for photo in found.values()} == set(WHEEL_PACKAGES)
+    assert {photo.package for photo in found.values()} == {wheels.PACKAGE} == {"scikit-image, scikit-learn"}
     assert found["scikit-image/motorcycle_left"].scene == found["scikit-image/motorcycle_right"].scene != ""
     assert found["scikit-learn/china"].licence == PHOTOGRAPHS["china"][2]
 

@@ -21,6 +21,8 @@ import os
 import numpy as np
 from PIL import Image
 
+from kinpaint.data.photo_sources import wheels
+
 # name: (package, path inside the package, licence)
 PHOTOGRAPHS = {
     "astronaut": ("skimage", "data/astronaut.png", "public domain (NASA)"),
@@ -140,7 +142,7 @@ def resolve_photo_set(photos="auto", root=None):
         return photos
     from kinpaint.data.photo_catalogue import corpus_install_hint
 
-    found = any(entry.package not in WHEEL_PACKAGES for entry in corpus_catalogue(root))
+    found = any(entry.package != wheels.PACKAGE for entry in corpus_catalogue(root))
     if photos == "corpus" and not found:
         raise FileNotFoundError("the photo corpus's packages are not installed"
                                 + (f" under {root}" if root else "") + f"; {corpus_install_hint()}")
@@ -156,5 +158,3 @@ def describe_photo_set(photos="auto", root=None):
     packages = sorted({entry.package for entry in entries})
     return f"photos: the corpus, {len(entries)} photographs from {', '.join(packages)}"
 
-
-WHEEL_PACKAGES = ("scikit-image, scikit-learn",)

@@ -11,7 +11,7 @@ import re
 from kinpaint.data.photo_sources.base import Photograph
 from kinpaint.data.photo_sources.base import image_is_readable, warner
 
-PACKAGE = "scikit-image, scikit-learn"  # = kinpaint.data.photos.WHEEL_PACKAGES[0]
+PACKAGE = "scikit-image, scikit-learn"
 REGISTRY = "pypi"
 INSTALL = 'pip install "kinpaint[photos]"'
 DISTRIBUTIONS = {"skimage": "scikit-image", "sklearn": "scikit-learn"}  # module -> PyPI name, for names
