@@ -9,7 +9,13 @@ Conventions (used everywhere in kinpaint):
 import os
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+# Picture formats kinpaint writes, by file suffix (Pillow's format names).
+OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".bmp": "BMP", ".tif": "TIFF",
+                  ".tiff": "TIFF"}
+LOSSY_FORMATS = ("JPEG",)  # WEBP is written lossless
+EXIF_ROTATED = "rotated by its EXIF orientation"
 
 
 class ImageError(ValueError):
@@ -63,7 +69,10 @@ def load_image(path, size=None, resize=True):
 
     Returns:
         `(pixels, conversions)`: the array and a list of short notes such as
-        `"grayscale->RGB"`, `"16-bit->8-bit"`, `"alpha dropped"`, `"resized 80x60->64x64"`.
+        `"grayscale->RGB"`, `"16-bit->8-bit"`, `"alpha dropped"`, `"resized 80x60->64x64"`,
+        `"rotated by its EXIF orientation"`. A camera's orientation tag is applied, so the
+        pixels are upright as a viewer shows them (a mask drawn on the shown picture is read
+        the same way and stays aligned).
 
     Raises:
         FileNotFoundError: the path does not exist.
@@ -78,7 +87,7 @@ def load_image(path, size=None, resize=True):
             # Pillow reduces 16-bit RGB to 8 bits silently; its decoder mode tells.
             sixteen_bit_rgb = image.mode == "RGB" and any(";16" in str(tile[3]) for tile in image.tile)
             image.load()
-            image, conversions = _to_rgb8(image)
+            image, conversions = upright_rgb8(image)
             if sixteen_bit_rgb:
                 conversions.append("16-bit->8-bit")
     except Image.DecompressionBombError as error:
@@ -94,6 +103,23 @@ def load_image(path, size=None, resize=True):
         conversions.append(f"resized {image.size[0]}x{image.size[1]}->{size}x{size}")
         image = centre_crop_resize(image, size)
     return np.asarray(image, dtype=np.uint8), conversions
+
+
+def upright_rgb8(image):
+    """A loaded PIL image as 8-bit RGB, turned as its EXIF orientation says (as a viewer shows it);
+    returns the image and the conversions made (`load_image`'s notes)."""
+    rotated = _exif_orientation(image) in range(2, 9)
+    image, conversions = _to_rgb8(ImageOps.exif_transpose(image) if rotated else image)
+    return image, conversions + ([EXIF_ROTATED] if rotated else [])
+
+
+def _exif_orientation(image):
+    """The EXIF orientation tag (1 = upright, 2-8 = flipped or rotated); 1 when absent or unreadable
+    (a damaged EXIF block does not make the pixels unusable)."""
+    try:
+        return int(image.getexif().get(ExifTags.Base.Orientation, 1))
+    except Exception:  # noqa: BLE001  (Pillow's EXIF parser raises many kinds on damaged tags)
+        return 1
 
 
 def _to_rgb8(image):
@@ -124,3 +150,27 @@ def save_png(path, pixels):
 
     with atomic_path(path) as temporary:
         Image.fromarray(np.asarray(pixels, dtype=np.uint8)).save(temporary, format="PNG")
+
+
+def output_format(path):
+    """Pillow's format name for a picture file `path`, chosen by its suffix (`OUTPUT_FORMATS`).
+
+    Raises:
+        ValueError: an unknown suffix; the message names the path and the suffixes accepted.
+    """
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    if suffix not in OUTPUT_FORMATS:
+        raise ValueError(f"{path}: kinpaint writes pictures as {', '.join(OUTPUT_FORMATS)} (chosen by the suffix); "
+                         f"{'the suffix ' + repr(suffix) if suffix else 'no suffix'} is not one of them")
+    return OUTPUT_FORMATS[suffix]
+
+
+def save_image(path, pixels):
+    """Write uint8 `(H, W, 3)` pixels atomically in the format `path`'s suffix names
+    (`.png`, `.jpg` / `.jpeg` at quality 95, `.webp` lossless, `.bmp`, `.tif` / `.tiff`)."""
+    from kinpaint.files import atomic_path
+
+    format = output_format(path)
+    options = {"JPEG": {"quality": 95}, "WEBP": {"lossless": True}}.get(format, {})
+    with atomic_path(path) as temporary:
+        Image.fromarray(np.asarray(pixels, dtype=np.uint8)).save(temporary, format=format, **options)

@@ -81,3 +81,60 @@ def test_a_decompression_bomb_is_a_named_image_error_and_prepare_skips_it(tmp_pa
     reader = FolderReader(str(tmp_path))
     examples = list(reader)
     assert len(examples) == 3 and "decompression-bomb" in reader.report.summary()
+
+
+def blocks_picture(height=24, width=40):
+    """Flat 8x8-aligned colour blocks (JPEG keeps them closely) with a marked top-left corner."""
+    pixels = np.zeros((height, width, 3), np.uint8)
+    pixels[:, : width // 2] = (200, 40, 40)
+    pixels[:, width // 2 :] = (40, 40, 200)
+    pixels[:8, :8] = (40, 200, 40)
+    return pixels
+
+
+def write_oriented_jpeg(path, pixels, orientation):
+    """A JPEG as a camera writes it: the stored pixels and an EXIF tag saying how to turn them."""
+    from PIL import ExifTags, Image
+
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = orientation
+    Image.fromarray(pixels).save(path, format="JPEG", quality=95, exif=exif)
+    return str(path)
+
+
+@pytest.mark.parametrize("orientation, turn", [(6, lambda p: np.rot90(p, -1)), (8, lambda p: np.rot90(p, 1)),
+                                               (3, lambda p: np.rot90(p, 2)), (2, lambda p: p[:, ::-1])])
+def test_the_exif_orientation_is_applied_and_said_so(tmp_path, orientation, turn):
+    from kinpaint.images import EXIF_ROTATED
+
+    pixels = blocks_picture()
+    loaded, conversions = load_image(write_oriented_jpeg(tmp_path / "camera.jpg", pixels, orientation))
+    expected = turn(pixels)
+    assert loaded.shape == expected.shape
+    assert np.abs(loaded.astype(int) - expected).mean() < 3
+    assert conversions == [EXIF_ROTATED]
+
+
+def test_an_upright_jpeg_is_not_turned(tmp_path):
+    pixels = blocks_picture()
+    loaded, conversions = load_image(write_oriented_jpeg(tmp_path / "upright.jpg", pixels, 1))
+    assert loaded.shape == pixels.shape and conversions == []
+
+
+def test_a_mask_drawn_on_the_shown_picture_stays_aligned(tmp_path):
+    """A portrait photograph stored sideways (orientation 6) and a mask painted on it as shown,
+    saved the same way by the camera app: both are read upright, and the fill keeps the rest."""
+    from kinpaint.baselines import MeanColourFill
+    from kinpaint.pictures import inpaint_full_resolution, read_mask_file
+
+    stored = blocks_picture()  # 24x40 stored, 40x24 shown
+    photo = write_oriented_jpeg(tmp_path / "photo.jpg", stored, 6)
+    shown, _ = load_image(photo)
+    hole = np.zeros(shown.shape[:2], bool)
+    hole[4:12, 2:10] = True
+    stored_mask = np.rot90(np.where(hole, 255, 0).astype(np.uint8), 1)  # what the camera app stores
+    mask_path = write_oriented_jpeg(tmp_path / "mask.jpg", np.repeat(stored_mask[..., None], 3, -1), 6)
+    masks = read_mask_file(mask_path, shown.shape[:2])
+    np.testing.assert_array_equal(masks[..., 0] == 0, hole)
+    filled = inpaint_full_resolution(MeanColourFill(), shown, masks, 16)
+    np.testing.assert_array_equal(filled[~hole], shown[~hole])

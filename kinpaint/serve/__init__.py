@@ -1,0 +1,19 @@
+"""`kinpaint serve`: a local web page to paint a hole in a picture and fill it with a model.
+
+`create_app(model)` builds the ASGI app (Starlette); `serve(model)` runs it with uvicorn on
+127.0.0.1. Both need the `serve` extra (`pip install "kinpaint[serve]"`); importing this
+package does not, and imports nothing heavy (the command line reads the defaults below).
+"""
+
+import importlib
+
+DEFAULT_MAX_UPLOAD_MB = 32  # the largest request body, in MiB
+DEFAULT_MAX_PIXELS = 50_000_000  # the largest picture: a 48-megapixel phone photograph fits
+
+__all__ = ["DEFAULT_MAX_PIXELS", "DEFAULT_MAX_UPLOAD_MB", "create_app", "serve"]
+
+
+def __getattr__(name):
+    if name in ("create_app", "serve"):
+        return getattr(importlib.import_module("kinpaint.serve.app"), name)
+    raise AttributeError(f"module 'kinpaint.serve' has no attribute {name!r}")
