@@ -81,25 +81,3 @@ def test_image_grid_shows_samples_from_fixed_noise(tmp_path):
     assert grid.write(0).endswith("grid_epoch_0001.png")
     first = gan.samples(noise).inpaint(data["image"], None, CAPTIONS)
     np.testing.assert_allclose(first, gan.samples(noise).inpaint(data["image"], None, CAPTIONS))
-
-
-def run_mirrored(*schedule):
-    import os
-    import subprocess
-    import sys
-
-    script = os.path.join(os.path.dirname(__file__), "scripts", "mirrored_step.py")
-    return subprocess.run([sys.executable, script, "dcgan", *schedule], capture_output=True, text=True, timeout=300)
-
-
-def test_two_replicas_take_the_same_steps_as_one():
-    result = run_mirrored("1", "1")
-    assert result.returncode == 0, result.stderr[-3000:]
-    moved, gap = (float(value) for value in result.stdout.split()[1::2])
-    assert moved > 1e-3
-    assert gap < 1e-5, f"2 replicas differ from 1 by {gap}"
-
-
-def test_a_schedule_on_several_replicas_is_refused_clearly():
-    result = run_mirrored("2", "1")
-    assert result.returncode != 0 and "train on several replicas with compile(d_steps=1, g_steps=1)" in result.stderr
