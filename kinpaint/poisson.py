@@ -18,7 +18,7 @@ def _neighbour_sum(values):
 
 
 @tf.function(reduce_retracing=True)
-def _solve(images, holes, fills, max_iterations, tolerance):
+def _solve(images, holes, fills, start, max_iterations, tolerance):
     inside = tf.ones_like(holes)
     neighbours = _neighbour_sum(inside)  # 2, 3 or 4: Neumann border at the image's edge
     # For a hole pixel p: |N_p| x_p - sum over hole neighbours x_q = guidance + known neighbours.
@@ -32,7 +32,7 @@ def _solve(images, holes, fills, max_iterations, tolerance):
     def dot(a, b):
         return tf.reduce_sum(a * b, axis=(1, 2), keepdims=True)  # per image and channel
 
-    x = holes * fills
+    x = holes * start
     residual = rhs - apply(x)
     direction = residual
     squared = dot(residual, residual)
@@ -82,27 +82,58 @@ def poisson_blend(images, masks, fills, max_iterations=2000, tolerance=1e-6):
 
 
 def harmonic_fill(images, masks, max_iterations=60, tolerance=1e-4):
-    """Fill each hole with the harmonic function that meets its border: every hole pixel
-    the mean of its 4 neighbours (Poisson blending of a flat fill). A tensor op, usable
+    """Fill each hole with the harmonic function that meets its border: every hole pixel the
+    mean of its 4 neighbours (Poisson blending of a flat fill). A tensor op, usable
     inside a model; no gradient flows through it.
 
     `images` `(B, H, W, C)` float32, `masks` `(B, H, W, 1)` (1 = known) -> `(B, H, W, C)`
     float32, known pixels exact; an image with no known pixel is filled with zeros.
     Conjugate gradients stop at `tolerance` relative residual or `max_iterations` (an int or
-    an int tensor: a hole's middle needs about as many steps as the picture is wide); on
-    64x64 photographs with 32x32 holes, 60 steps come within 0.01 dB of the exact fill.
+    an int tensor: from a flat start, a hole's middle needs about as many steps as the
+    picture is wide); on 64x64 photographs with 32x32 holes, 60 steps come within 0.01 dB
+    of the exact fill. Pictures with a side above `COARSE_TO_FINE_ABOVE` pixels start from
+    the fill of the picture at half size (recursively, `COARSE_LEVELS` times), which
+    meets the tolerance in far fewer steps than a flat start.
     """
     images = tf.cast(images, tf.float32)
     masks = tf.cast(masks, tf.float32)
     # A flat fill has no gradients, so any constant gives the same solution; the border's
     # mean colour starts the solver close to it.
     flat = tf.broadcast_to(known_mean_colour(images, masks), tf.shape(images))
-    return tf.stop_gradient(_blend(images, masks, flat, max_iterations, tolerance))
+    large = tf.reduce_max(tf.shape(images)[1:3]) > COARSE_TO_FINE_ABOVE
+    start = tf.cond(large, lambda: _coarse_start(images, masks, max_iterations, tolerance), lambda: flat)
+    return tf.stop_gradient(_blend(images, masks, flat, max_iterations, tolerance, start))
 
 
-def _blend(images, masks, fills, max_iterations, tolerance):
+COARSE_TO_FINE_ABOVE = 96
+COARSE_LEVELS = 4
+
+
+def _coarse_start(images, masks, max_iterations, tolerance):
+    """The harmonic fill of the picture at half size, solved the same way from a quarter
+    size, and so on `COARSE_LEVELS` times, scaled back up to the picture's size."""
+    pyramid = [(images, masks)]
+    for _ in range(COARSE_LEVELS):
+        pyramid.append(_half_size(*pyramid[-1]))
+    start = None
+    for level_images, level_masks in reversed(pyramid[1:]):
+        flat = tf.broadcast_to(known_mean_colour(level_images, level_masks), tf.shape(level_images))
+        start = flat if start is None else tf.image.resize(start, tf.shape(level_images)[1:3])
+        start = _blend(level_images, level_masks, flat, max_iterations, tolerance, start)
+    return tf.image.resize(start, tf.shape(images)[1:3])
+
+
+def _half_size(images, masks):
+    """`(images, masks)` at half size (rounded up): each 2x2 block's mean of its known pixels,
+    known where more than half of the block is known."""
+    known = tf.nn.avg_pool2d(masks, 2, 2, "SAME")
+    mean = tf.nn.avg_pool2d(images * masks, 2, 2, "SAME") / tf.maximum(known, 1e-6)
+    return mean, tf.cast(known > 0.5, tf.float32)
+
+
+def _blend(images, masks, fills, max_iterations, tolerance, start=None):
     holes = tf.broadcast_to(tf.cast(masks < 0.5, tf.float32), tf.shape(images))
-    solved = _solve(images, holes, fills, tf.cast(max_iterations, tf.int32), tf.constant(float(tolerance)))
+    start = fills if start is None else start
+    solved = _solve(images, holes, fills, start, tf.cast(max_iterations, tf.int32), tf.constant(float(tolerance)))
     has_border = tf.reduce_any(masks >= 0.5, axis=(1, 2, 3))[:, None, None, None]
     return composite(images, masks, tf.where(has_border, solved, fills))
-

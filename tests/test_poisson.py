@@ -68,3 +68,21 @@ def test_harmonic_fill_is_the_mean_of_its_neighbours_inside_a_model_graph():
         tape.watch(images)
         total = tf.reduce_sum(harmonic_fill(images, masks))
     assert tape.gradient(total, images) is None
+
+
+def test_big_pictures_start_from_a_coarser_fill_and_reach_the_same_solution():
+    from kinpaint import poisson
+    from kinpaint.poisson import harmonic_fill
+
+    rng = np.random.default_rng(3)
+    rows, columns = np.meshgrid(np.linspace(-1, 1, 150), np.linspace(-1, 1, 200), indexing="ij")
+    image = np.stack([np.sin(3 * rows) * np.cos(2 * columns)] * 3, axis=-1)[None].astype(np.float32)
+    image += rng.normal(0, 0.05, image.shape).astype(np.float32)
+    masks = np.ones((1, 150, 200, 1), np.float32)
+    masks[:, 30:120, 40:170] = 0
+    assert max(image.shape[1:3]) > poisson.COARSE_TO_FINE_ABOVE
+    exact = poisson_blend(image, masks, np.zeros_like(image), max_iterations=3000, tolerance=1e-7)
+    coarse_start = np.asarray(poisson._coarse_start(image, masks, 200, 1e-4))
+    hole = np.broadcast_to(masks == 0, exact.shape)
+    assert np.abs(coarse_start - exact)[hole].mean() < 0.05  # already close before any full-size step
+    np.testing.assert_allclose(harmonic_fill(image, masks, max_iterations=200), exact, atol=5e-3)
