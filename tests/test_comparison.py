@@ -162,3 +162,39 @@ def test_bootstrap_interval_brackets_the_mean_and_is_seeded():
     assert low < mean < high and high - low == pytest.approx(2 * 1.96 / 20, rel=0.15)
     assert bootstrap_interval(values) == (mean, low, high)
     assert bootstrap_interval([2.0, 2.0, 2.0]) == (2.0, 2.0, 2.0)
+
+
+@pytest.fixture(scope="module")
+def tiny_fourier_file(tmp_path_factory):
+    from kinpaint.models import FourierInpainter
+
+    model = FourierInpainter(image_size=16, width=4, blocks=1, precision="float32")
+    path = tmp_path_factory.mktemp("models") / "tiny.keras"
+    model.save(path)
+    return path
+
+
+def test_a_model_at_a_side_fills_through_the_resize_path_and_keeps_known_pixels(tiny_fourier_file):
+    evaluation = evaluate("shapes", [str(tiny_fourier_file), f"{tiny_fourier_file}@16"], split="val", count=4,
+                          progress=False)
+    direct, resized = evaluation.fills["tiny"], evaluation.fills["tiny@16"]
+    known = np.broadcast_to(evaluation.masks >= 0.5, direct.shape)
+    quantised = np.round((evaluation.images + 1) * 127.5) / 127.5 - 1  # the resize path works on uint8 pictures
+    np.testing.assert_allclose(resized[known], quantised[known], atol=1e-6)
+    assert np.abs(resized - direct)[~known].mean() > 1e-3  # a 16-pixel fill scaled up is not the 64-pixel fill
+
+
+def test_a_shipped_model_is_a_method(monkeypatch, tiny_fourier_file):
+    import kinpaint.pretrained_models as shipped
+
+    monkeypatch.setattr(shipped, "WEIGHTS_FOLDER", tiny_fourier_file.parent)
+    monkeypatch.setitem(shipped.PRETRAINED, "tiny", ("tiny.keras", "a test model"))
+    evaluation = evaluate("shapes", ["pretrained:tiny"], split="val", count=2, progress=False)
+    assert list(evaluation.fills) == ["pretrained_tiny"]
+
+
+@pytest.mark.parametrize("method", ["model.keras@0", "model.keras@big", "pretrained:nothing"])
+def test_bad_method_specs_are_named(tmp_path, tiny_fourier_file, method):
+    spec = method.replace("model.keras", str(tiny_fourier_file))
+    with pytest.raises(ValueError, match="@|nothing"):
+        evaluate("shapes", [spec], split="val", count=2, progress=False)

@@ -3,9 +3,9 @@
 import argparse
 import sys
 
-from kinpaint.cli import demo, evaluate, info, inpaint, prepare, train
+from kinpaint.cli import demo, evaluate, export, info, inpaint, prepare, serve, train
 
-COMMANDS = (demo, prepare, info, train, inpaint, evaluate)
+COMMANDS = (demo, prepare, info, train, inpaint, evaluate, serve, export)
 USER_ERRORS = (FileNotFoundError, FileExistsError, NotADirectoryError, IsADirectoryError, PermissionError,
                ValueError, TypeError, KeyError, ModuleNotFoundError)
 

@@ -16,6 +16,7 @@ _EXPORTS = {
     "make_masks": "kinpaint.data.masks",
     "rectangle_masks": "kinpaint.data.masks",
     "stroke_masks": "kinpaint.data.masks",
+    "load_objects": "kinpaint.data.objects",
     "load_photos": "kinpaint.data.photos",
     "CAPTION_POLICIES": "kinpaint.data.pipeline",
     "ArraySource": "kinpaint.data.pipeline",

@@ -1,0 +1,70 @@
+"""kinpaint.pretrained: models that ship inside the package, loaded offline."""
+
+import keras
+import numpy as np
+import pytest
+
+import kinpaint
+import kinpaint.pretrained_models as shipped
+from kinpaint.models import FourierInpainter
+
+
+@pytest.fixture()
+def tiny_shipped(tmp_path, monkeypatch):
+    """A tiny trained FourierInpainter shipped as the pretrained `photos` into a temporary folder."""
+    images = np.random.default_rng(0).uniform(-1, 1, (4, 16, 16, 3)).astype(np.float32)
+    model = FourierInpainter(image_size=16, width=4, blocks=1, precision="float32")
+    model.compile(keras.optimizers.Adam(1e-2))
+    model.fit(images, batch_size=2, epochs=1, verbose=0)
+    model.save(tmp_path / "run.keras")
+    monkeypatch.setattr(shipped, "WEIGHTS_FOLDER", tmp_path / "weights")
+    shipped.ship(tmp_path / "run.keras", "photos")
+    return model
+
+
+def test_nothing_listed_until_it_ships_and_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(shipped, "WEIGHTS_FOLDER", tmp_path)
+    assert kinpaint.pretrained() == {}
+    with pytest.raises(FileNotFoundError, match="'photos' is not in this installation"):
+        kinpaint.pretrained("photos")
+    with pytest.raises(ValueError, match="no pretrained model 'faces'"):
+        kinpaint.pretrained("faces")
+
+
+def test_a_shipped_model_fills_like_the_trained_one_without_its_optimizer(tiny_shipped):
+    assert list(kinpaint.pretrained()) == ["photos"]
+    loaded = kinpaint.pretrained("photos")
+    assert not loaded.compiled  # shipped without optimizer state
+    images = np.random.default_rng(1).uniform(-1, 1, (2, 40, 24, 3)).astype(np.float32)
+    masks = np.ones((2, 40, 24, 1), np.float32)
+    masks[:, 10:30, 5:20] = 0
+    filled = loaded.inpaint(images, masks)
+    np.testing.assert_allclose(filled, tiny_shipped.inpaint(images, masks), atol=1e-6)
+    known = masks[..., 0] == 1
+    np.testing.assert_array_equal(filled[known], images[known])
+
+
+def test_shipping_never_replaces_weights_unless_forced(tiny_shipped, tmp_path):
+    with pytest.raises(FileExistsError):
+        shipped.ship(tmp_path / "run.keras", "photos")
+    shipped.ship(tmp_path / "run.keras", "photos", force=True)
+
+
+def test_resolve_model_takes_paths_names_models_and_none(tiny_shipped, tmp_path):
+    assert isinstance(shipped.resolve_model(None), FourierInpainter)
+    assert isinstance(shipped.resolve_model("photos"), FourierInpainter)
+    assert isinstance(shipped.resolve_model(tmp_path / "run.keras"), FourierInpainter)
+    assert shipped.resolve_model(tiny_shipped) is tiny_shipped
+
+
+@pytest.mark.skipif(not (shipped.WEIGHTS_FOLDER / "photos.keras").exists(), reason="photos.keras is not shipped")
+@pytest.mark.parametrize("shape", [(64, 64), (256, 256), (97, 150)])
+def test_the_real_photos_model_loads_offline_and_keeps_known_pixels(shape):
+    model = kinpaint.pretrained("photos")
+    images = np.random.default_rng(2).uniform(-1, 1, (1, *shape, 3)).astype(np.float32)
+    masks = np.ones((1, *shape, 1), np.float32)
+    masks[:, shape[0] // 4 : 3 * shape[0] // 4, shape[1] // 4 : 3 * shape[1] // 4] = 0
+    filled = model.inpaint(images, masks)
+    known = masks[..., 0] == 1
+    np.testing.assert_array_equal(filled[known], images[known])
+    assert np.isfinite(filled).all() and np.abs(filled).max() <= 1
