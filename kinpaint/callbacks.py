@@ -1,5 +1,8 @@
-"""Pictures of inpainting: `render_grid`, and the `ImageGrid` callback that saves one per epoch."""
+"""Pictures of inpainting: `render_grid`, and the callbacks that write a run's files: `ImageGrid`
+(one picture per epoch), `AtomicCheckpoint`, `HistoryCSV` and `LossCurves`."""
 
+import csv
+import io
 import os
 import textwrap
 
@@ -7,9 +10,9 @@ import keras
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from kinpaint.files import atomic_path, check_can_write, remove_stale_temporaries, write_text
 from kinpaint.images import save_png, to_uint8
 from kinpaint.inpainting import as_numpy, check_inpainter, composite
-from kinpaint.files import atomic_path, check_can_write, remove_stale_temporaries
 from kinpaint.plots import plot_history
 
 _HOLE_GREY = 0.0  # the hole is shown as mid-grey (0 in [-1, 1])
@@ -165,6 +168,85 @@ class AtomicCheckpoint(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         with atomic_path(self.path) as temporary:
             self.model.save(temporary)
+
+
+def training_step(model):
+    """The training steps `model` has taken (a kinpaint model's own count, else its optimizer's
+    iterations), or `None` for a model that counts none."""
+    counter = getattr(model, "_step_counter", None)
+    try:
+        value = counter() if counter is not None else model.optimizer.iterations
+    except (AttributeError, NotImplementedError):
+        return None
+    return int(keras.ops.convert_to_numpy(value))
+
+
+class HistoryCSV(keras.callbacks.Callback):
+    """Writes the logs of every epoch to a CSV file, rewritten whole at the end of each epoch
+    through a temporary file: a kill never leaves half a row (Keras' `CSVLogger` appends in place).
+
+    Columns: `epoch` (counting from 0), `step` (the model's training steps when the epoch
+    ended; `resumed_history` uses it to match a checkpoint), then the logged metrics.
+
+    Args:
+        path: the CSV file.
+        rows: the rows of the run so far (`read_history_rows`), when it resumes.
+    """
+
+    def __init__(self, path, rows=None):
+        super().__init__()
+        self.path = os.fspath(path)
+        self.rows = [dict(row) for row in rows or []]
+        remove_stale_temporaries(self.path)
+
+    def on_epoch_end(self, epoch, logs=None):
+        row = {"epoch": epoch}
+        step = training_step(self.model)
+        if step is not None:
+            row["step"] = step
+        row.update((name, float(value)) for name, value in sorted((logs or {}).items()))
+        self.rows.append(row)
+        columns = list(dict.fromkeys(name for row in self.rows for name in row))
+        text = io.StringIO()
+        writer = csv.DictWriter(text, columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(self.rows)
+        write_text(self.path, text.getvalue())
+
+
+def read_history_rows(path):
+    """The rows of a run's history CSV (`HistoryCSV`, or Keras' `CSVLogger`) as dicts of numbers;
+    `[]` when there is no file.
+
+    Raises:
+        ValueError: the file is not such a table; the message names it.
+    """
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="", encoding="utf-8") as file:
+        try:
+            rows = list(csv.DictReader(file))
+            return [{name: int(value) if name in ("epoch", "step") else float(value) for name, value in row.items()
+                     if value not in (None, "")} for row in rows]
+        except (ValueError, TypeError, csv.Error) as error:
+            raise ValueError(f"{path} is not a training history written by kinpaint ({error}); move it away to "
+                             "resume from the checkpoint alone") from None
+
+
+def resumed_history(rows, step):
+    """The `rows` of a history that a checkpoint taken after `step` training steps has seen: a run
+    killed after its history's last row was written but before its checkpoint was renamed into
+    place has one row more than the checkpoint. Returns `(rows kept, rows dropped)`."""
+    kept = list(rows)
+    while kept and step is not None and kept[-1].get("step", 0) > step:
+        kept.pop()
+    return kept, list(rows[len(kept):])
+
+
+def history_dict(rows):
+    """`{metric: [value per epoch]}` of history rows, as Keras' `History.history`."""
+    names = [name for name in dict.fromkeys(name for row in rows for name in row) if name not in ("epoch", "step")]
+    return {name: [row.get(name, float("nan")) for row in rows] for name in names}
 
 
 class LossCurves(keras.callbacks.Callback):

@@ -92,6 +92,9 @@ def evaluate(data, methods, split="test", masks="centre", count=None, seed=0, ba
     from kinpaint.files import check_can_write
     from kinpaint.images import to_model_range
 
+    from kinpaint.data.pipeline import check_batch_size
+
+    check_batch_size(batch_size, "evaluate")
     if masks not in MASK_KINDS:
         raise ValueError(f"masks must be one of {MASK_KINDS}, got {masks!r}")
     if captions not in EVALUATION_CAPTIONS:

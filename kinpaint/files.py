@@ -5,6 +5,8 @@ import glob
 import os
 import tempfile
 
+TEMPORARY_TAG = "?" * 8  # the random part of the names `atomic_path` gives: `.NAME.XXXXXXXX.tmpSUFFIX`
+
 
 def check_can_write(path, overwrite=False, flag="--force"):
     """Raise `FileExistsError` if `path` exists and `overwrite` is false."""
@@ -21,7 +23,8 @@ def atomic_path(path):
     """Yield a temporary path beside `path`; rename it into place only on success.
 
     The temporary file lives in the same folder so the final rename is atomic,
-    and it is removed if the body raises.
+    and it is removed if the body raises. It gets the permissions of any new file
+    (`0o666` less the umask), not `tempfile`'s private `0o600`.
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
@@ -30,7 +33,10 @@ def atomic_path(path):
     handle, temporary = tempfile.mkstemp(
         prefix=f".{os.path.basename(path)}.", suffix=f".tmp{suffix}", dir=folder
     )
-    os.close(handle)
+    try:
+        os.fchmod(handle, 0o666 & ~current_umask())
+    finally:
+        os.close(handle)
     try:
         yield temporary
         os.replace(temporary, path)
@@ -40,6 +46,27 @@ def atomic_path(path):
         raise
 
 
+def write_text(path, text):
+    """Write `text` (UTF-8) to `path` atomically (see `atomic_path`)."""
+    with atomic_path(path) as temporary:
+        with open(temporary, "w", encoding="utf-8", newline="") as file:
+            file.write(text)
+
+
+def current_umask():
+    """The process's umask (read without changing it where Linux tells it)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore at once
+    os.umask(mask)
+    return mask
+
+
 def remove_stale_temporaries(path):
     """Remove the temporary files `atomic_path(path)` left behind when a run was killed
     mid-write; returns their paths."""
@@ -47,6 +74,16 @@ def remove_stale_temporaries(path):
     pattern = os.path.join(glob.escape(os.path.dirname(os.path.abspath(path))),
                            f".{glob.escape(os.path.basename(path))}.*.tmp*")
     stale = glob.glob(pattern)
+    for temporary in stale:
+        os.remove(temporary)
+    return stale
+
+
+def remove_stale_temporaries_in(folder):
+    """Remove every temporary file `atomic_path` left in `folder` (a folder kinpaint writes, such
+    as a run's) when a run was killed mid-write; returns their paths. Only names of its form
+    (`.NAME.XXXXXXXX.tmpSUFFIX`) are touched."""
+    stale = glob.glob(os.path.join(glob.escape(os.fspath(folder)), f".*.{TEMPORARY_TAG}.tmp*"))
     for temporary in stale:
         os.remove(temporary)
     return stale

@@ -3,16 +3,30 @@
     model, history = train(RunConfig("context-encoder", data="shapes.h5", out="runs/x", epochs=5))
 """
 
-import csv
+import glob
+import json
+import math
 import os
+import zipfile
 
 import keras
 
 from kinpaint.baselines import MeanColourFill
-from kinpaint.callbacks import AtomicCheckpoint, ImageGrid, LossCurves
+from kinpaint.callbacks import (
+    AtomicCheckpoint,
+    HistoryCSV,
+    ImageGrid,
+    LossCurves,
+    history_dict,
+    read_history_rows,
+    resumed_history,
+    training_step,
+)
 from kinpaint.captions import CaptionSetup
 from kinpaint.data import Store
 from kinpaint.evaluation import evaluate_inpainter, format_table
+from kinpaint.files import remove_stale_temporaries_in, write_text
+from kinpaint.models.losses import TrainingDiverged
 from kinpaint.options import CURVES_FILE, GRIDS_FOLDER, HISTORY_FILE, MODEL_FILES, TABLE_FILE
 from kinpaint.run_config import RunConfig
 from kinpaint.saving import load_model
@@ -97,36 +111,50 @@ def train(config):
     """Fit the model of `config` (a `RunConfig`) on its store, writing into `config.out`:
 
     the model file (every epoch, with the optimizers' state: `resume=True` continues it),
-    `history.csv`, `loss.png` and `grids/*_epoch_NNNN.png`. An existing run is an error
-    unless `resume` (continue it) or `force` (replace it); a folder holding another model's
-    run is refused even with `force`. Returns `(model, history dict)`.
+    `history.csv` (a row per epoch, with the training step it ended on), `loss.png` and
+    `grids/*_epoch_NNNN.png`, each written whole through a temporary file renamed into place
+    (a killed run's temporary files are removed by the next). An existing run is an error
+    unless `resume` (continue it from its last saved epoch) or `force` (replace it: the old
+    run's files are removed once the new model is built, so a kill never leaves the old model
+    beside a new history); a folder holding another model's run is refused even with `force`.
+
+    Returns:
+        `(model, history dict)`.
+
+    Raises:
+        TrainingDiverged: a loss became NaN or infinite; the message names the epoch and
+            step, and the model file keeps the last whole epoch.
     """
     others = [name for kind, name in MODEL_FILES.items()
               if kind != config.model and os.path.exists(os.path.join(config.out, name))]
     if others:
         raise FileExistsError(f"{config.out} holds another model's run ({others[0]}); a run folder belongs to one "
                               "model, so nothing was written: choose another --out")
+    if os.path.exists(config.out) and not os.path.isdir(config.out):
+        raise NotADirectoryError(f"{config.out} is a file; a run is written into a folder: choose another --out")
     store = Store(config.data)
     paths = {name: os.path.join(config.out, name)
-             for name in (config.model_file, HISTORY_FILE, CURVES_FILE, GRIDS_FOLDER)}
+             for name in (config.model_file, HISTORY_FILE, CURVES_FILE, GRIDS_FOLDER, TABLE_FILE)}
     existing = os.path.exists(paths[config.model_file])
     if existing and not (config.resume or config.force):
         raise FileExistsError(f"{paths[config.model_file]} exists: pass --resume to continue it or --force to "
                               "replace it")
     if config.resume and not existing:
         raise FileNotFoundError(f"nothing to resume: {paths[config.model_file]} does not exist")
-    os.makedirs(config.out, exist_ok=True)
 
-    history = _read_history(paths[HISTORY_FILE]) if config.resume else {}
+    rows = []
     if config.resume:
+        check_resumed_settings(paths[config.model_file], {**config.model_options, **config.compile_options})
         model = load_model(paths[config.model_file])
+        rows, dropped = resumed_history(read_history_rows(paths[HISTORY_FILE]), training_step(model))
+        if dropped:
+            print(f"note: {paths[HISTORY_FILE]}: {len(dropped)} epoch(s) after the checkpoint's last one left out "
+                  "(the last run was stopped after logging them, before saving the model)")
         setup = CaptionSetup.of_model(model, store, config.captions, config.caption_policy)
     else:
         setup = CaptionSetup.for_training(store, config.captions, config.caption_policy)
         model = build_model(config, setup, store.image_size)
-        if os.path.exists(paths[HISTORY_FILE]):
-            os.remove(paths[HISTORY_FILE])  # --force: the old run's log goes with its model
-    initial_epoch = len(next(iter(history.values()), []))
+    initial_epoch = len(rows)
     train_split = split_or_whole(store, "train")
     start, stop = store.split_range(train_split)
     if stop - start < config.batch_size:
@@ -139,19 +167,89 @@ def train(config):
     if "val" in store.splits:
         validation = setup.dataset(store, "val", config.batch_size, shuffle=False, **options)
     sample = next(iter(setup.dataset(store, split_or_whole(store, "val"), 8, shuffle=False, masks=config.masks)))
+    if not config.resume:
+        _remove_run_files(paths)  # --force: the old run goes as a whole, before the new one writes anything
+    for folder in (config.out, paths[GRIDS_FOLDER]):
+        remove_stale_temporaries_in(folder)
+    history = HistoryCSV(paths[HISTORY_FILE], rows)
     callbacks = [
+        history,  # before the checkpoint: a kill between the two leaves a row that resuming drops
         AtomicCheckpoint(paths[config.model_file]),
-        keras.callbacks.CSVLogger(paths[HISTORY_FILE], append=config.resume),
-        LossCurves(paths[CURVES_FILE], history),
+        LossCurves(paths[CURVES_FILE], history_dict(rows)),
         ImageGrid.from_batch(sample, paths[GRIDS_FOLDER], overwrite=True, **grid_settings(model, config)),
         keras.callbacks.TerminateOnNaN(),
     ]
-    result = model.fit(train_data, validation_data=validation, epochs=initial_epoch + config.epochs,
-                       initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch, callbacks=callbacks,
-                       verbose=config.verbose)
-    for name, values in result.history.items():
-        history.setdefault(name, []).extend(values)
-    return model, history
+    try:
+        model.fit(train_data, validation_data=validation, epochs=initial_epoch + config.epochs,
+                  initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch, callbacks=callbacks,
+                  verbose=config.verbose)
+    except TrainingDiverged as error:
+        kept = f"{paths[config.model_file]} keeps epoch {len(history.rows)}" if history.rows else "no epoch was saved"
+        raise TrainingDiverged(f"{error}; {kept}") from None
+    return model, history_dict(history.rows)
+
+
+def saved_settings(path):
+    """The settings the `.keras` file of a run was built and compiled with, read from its
+    `config.json` without loading it: model arguments, `compile` arguments and the optimizer's
+    `learning_rate`. `{}` when the file cannot be read that way."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return {}
+    if not isinstance(config, dict) or not isinstance(config.get("config"), dict):
+        return {}
+    settings = dict(config["config"])
+    compiled = config.get("compile_config")
+    for name, value in (compiled.items() if isinstance(compiled, dict) else ()):
+        if isinstance(value, dict) and "class_name" in value:  # an optimizer
+            rate = (value.get("config") or {}).get("learning_rate")
+            if isinstance(rate, (int, float)):
+                settings.setdefault("learning_rate", rate)
+        else:
+            settings[name] = value
+    return settings
+
+
+def check_resumed_settings(path, given):
+    """Raise `ValueError` when a setting `given` to resume the run saved in `path` (a `.keras`
+    file) differs from the saved one: a resumed run keeps its model and optimizers, so the
+    setting would be ignored. Settings equal to the saved ones pass."""
+    saved = saved_settings(path)
+    for name, value in given.items():
+        flag = f"{name} (--{name.replace('_', '-')})"
+        if not saved or value is None:
+            continue  # unreadable: loading the file names the problem
+        if name not in saved:
+            raise ValueError(f"{flag}: {path} does not record it, and a resumed run keeps its saved model; leave it "
+                             "out, or start a new run (--force)")
+        if not _same_setting(value, saved[name]):
+            raise ValueError(f"{flag} {_shown_setting(value)} differs from the run's saved "
+                             f"{_shown_setting(saved[name])}: a resumed run keeps its model and optimizers; leave it "
+                             "out, or start a new run (--force)")
+
+
+def _shown_setting(value):
+    return f"{value:.6g}" if isinstance(value, float) else repr(value)
+
+
+def _same_setting(given, saved):
+    if isinstance(given, (list, tuple)) and isinstance(saved, (list, tuple)):
+        return len(given) == len(saved) and all(_same_setting(a, b) for a, b in zip(given, saved))
+    if isinstance(given, float) or isinstance(saved, float):
+        return isinstance(saved, (int, float)) and math.isclose(given, saved, rel_tol=1e-6)
+    return given == saved
+
+
+def _remove_run_files(paths):
+    """Remove what a run wrote into its folder (model, history, curves, table, grids), if anything."""
+    for name, path in paths.items():
+        if name == GRIDS_FOLDER:
+            for grid in glob.glob(os.path.join(glob.escape(path), "*_epoch_*.png")):
+                os.remove(grid)
+        elif os.path.isfile(path):
+            os.remove(path)
 
 
 def evaluate_model(model, data, split="test", batch_size=64, captions="words", masks="centre", max_batches=None,
@@ -226,21 +324,9 @@ def demo(out="kinpaint-output/demo", epochs=6, train_images=4000, force=False, v
 
 def write_table(rows, path, title):
     """The evaluation table as Markdown; returns the text."""
-    from kinpaint.files import atomic_path
-
     columns = ("hole_psnr", "hole_ssim", "hole_l1", "image_psnr")
     if any("bits_per_dim" in row for row in rows.values()):
         columns += ("bits_per_dim",)
     text = f"# {title}\n\n```\n{format_table(rows, columns)}\n```\n"
-    with atomic_path(path) as temporary:
-        with open(temporary, "w", encoding="utf-8") as file:
-            file.write(text)
+    write_text(path, text)
     return text
-
-
-def _read_history(path):
-    if not os.path.exists(path):
-        return {}
-    with open(path, newline="") as file:
-        rows = list(csv.DictReader(file))
-    return {name: [float(row[name]) for row in rows] for name in (rows[0] if rows else {}) if name != "epoch"}

@@ -28,5 +28,5 @@ def load_model(path, compile=True):
                          "; a cut or half-written file looks like this)")
     try:
         return keras.models.load_model(path, compile=compile)
-    except (zipfile.BadZipFile, KeyError, EOFError, OSError) as error:
+    except (zipfile.BadZipFile, KeyError, EOFError, OSError, RuntimeError) as error:  # RuntimeError: h5py, a damaged weights file
         raise ValueError(f"{path} is a damaged .keras file ({type(error).__name__}: {error})") from error

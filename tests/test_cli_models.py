@@ -44,8 +44,10 @@ def test_train_writes_a_run_refuses_to_clobber_it_and_resumes(shapes_store, tmp_
 def test_train_error_messages(shapes_store, tmp_path, capsys):
     assert train(shapes_store, tmp_path / "a", "--resume") == 2
     assert "nothing to resume" in capsys.readouterr().err
-    assert train(shapes_store, tmp_path / "b", "--widths", "4,x") == 2
-    assert "--widths expects integers" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        train(shapes_store, tmp_path / "b", "--widths", "4,x")
+    assert exit_info.value.code == 2
+    assert "argument --widths: expected integers of at least 1" in capsys.readouterr().err
     assert main(["train", "context-encoder", "--data", str(tmp_path / "none.h5"), "--out", str(tmp_path / "c")]) == 2
 
 

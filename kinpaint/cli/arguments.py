@@ -24,6 +24,27 @@ def nonnegative_float(text):
     return _checked(text, float, lambda value: math.isfinite(value) and value >= 0, "a finite number of at least 0")
 
 
+MAX_LEARNING_RATE = 1.0  # Adam's step is about the rate itself: beyond 1 a [-1, 1] picture model only diverges
+
+
+def learning_rate(text):
+    """A finite number above 0 and at most `MAX_LEARNING_RATE`."""
+    return _checked(text, float, lambda value: math.isfinite(value) and 0 < value <= MAX_LEARNING_RATE,
+                    f"a finite number above 0 and at most {MAX_LEARNING_RATE:g}")
+
+
+def positive_int_list(text):
+    """Integers of at least 1 separated by commas, as a tuple."""
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        values = ()
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected integers of at least 1 separated by commas, e.g. 32,64,128,256; "
+                                         f"got {text!r}")
+    return values
+
+
 def _checked(text, kind, accepted, expected):
     try:
         value = kind(text)

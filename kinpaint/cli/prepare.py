@@ -13,7 +13,10 @@ def add_parser(commands):
         "and reported; an existing store is never overwritten without --force.",
     )
     parser.add_argument("source", help="'shapes', 'photos', or a folder")
-    parser.add_argument("--out", required=True, help="the .h5 store to write")
+    parser.add_argument("--out", help="the .h5 store to write")
+    parser.add_argument("--convert-captions", metavar="OUT.jsonl",
+                        help="instead of a store: write the caption pickle of an IFT6266 folder as JSON lines "
+                        "(read as plain data; the folder is then read from them, name it DIR/captions.jsonl)")
     parser.add_argument("--format", choices=FORMATS, help="layout of SOURCE (default: detected)")
     parser.add_argument("--size", type=positive_int, default=64, help="image side in pixels (default 64)")
     parser.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the built-in datasets")
@@ -25,6 +28,10 @@ def add_parser(commands):
         "--embed", action="append", default=[], metavar="ENCODER",
         help="also cache every caption's embedding by a frozen encoder: 'minilm', "
         "'words:VECTORS.txt' or 'hub:SAVEDMODEL_DIR' (repeatable)",
+    )
+    parser.add_argument(
+        "--caption-language", default="en", metavar="LANG",
+        help="language of the captions of 'objects': en (default), fr, de, ... (the stamps' own translations)",
     )
     parser.add_argument("--force", action="store_true", help="replace an existing store")
     parser.set_defaults(run=run)
@@ -41,20 +48,42 @@ def parse_counts(items):
 
 
 def run(args):
-    from kinpaint.captions import embed_store, frozen_caption_encoder
+    if args.convert_captions:
+        return convert(args)
+    if not args.out:
+        raise ValueError("--out STORE.h5 is required (or --convert-captions OUT.jsonl)")
     from kinpaint.data.sources import open_reader
     from kinpaint.data.store import Store, write_store
 
-    encoders = {name: frozen_caption_encoder(name) for name in args.embed}  # bad names fail before any work
-    reader = open_reader(args.source, args.format, args.size, parse_counts(args.count), args.seed)
+    reader = open_reader(args.source, args.format, args.size, parse_counts(args.count), args.seed,
+                         language=args.caption_language)  # cheap: a bad source fails at once
+    encoders = {}
+    if args.embed:  # TensorFlow loads only for them
+        from kinpaint.captions import frozen_caption_encoder
+
+        encoders = {name: frozen_caption_encoder(name) for name in args.embed}  # bad names fail before any work
     if args.source in ("photos", "photos:corpus", "photos:wheels"):
         from kinpaint.data.builtin import photo_set
         from kinpaint.data.photos import describe_photo_set
 
         print(describe_photo_set(photo_set(args.source)))
     print(f"preparing {args.source} -> {args.out}")
-    write_store(args.out, reader, force=args.force, source=args.source)
+    source = args.source if args.caption_language == "en" else f"{args.source} ({args.caption_language} captions)"
+    write_store(args.out, reader, force=args.force, source=source)
     for name, encoder in encoders.items():
+        from kinpaint.captions import embed_store
+
         print(f"embedding captions with {name}")
         embed_store(Store(args.out), name, encoder=encoder)
     print(Store(args.out).summary())
+
+
+def convert(args):
+    from kinpaint.data.ift6266 import convert_caption_pickle
+
+    if args.out or args.count or args.embed or args.format not in (None, "ift6266"):
+        raise ValueError("--convert-captions writes only the captions of an IFT6266 folder; leave out --out, "
+                         "--count, --embed and --format")
+    written, orphans = convert_caption_pickle(args.source, args.convert_captions, force=args.force)
+    print(f"wrote the captions of {written} image(s) to {args.convert_captions}"
+          + (f"; {orphans} pickle entr(ies) name no image in {args.source} and were left out" if orphans else ""))

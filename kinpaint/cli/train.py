@@ -1,6 +1,8 @@
 """`kinpaint train MODEL --data STORE.h5 --out RUN`: train a model on a store, resumable."""
 
-from kinpaint.cli.arguments import nonnegative_float, nonnegative_int, positive_float, positive_int
+import os
+
+from kinpaint.cli.arguments import learning_rate, nonnegative_float, nonnegative_int, positive_int, positive_int_list
 from kinpaint.options import (
     CAPTION_CHOICES_HELP,
     MASK_KINDS,
@@ -24,8 +26,8 @@ def add_parser(commands):
     parser = commands.add_parser("train", help="train a model on an HDF5 store")
     models = parser.add_subparsers(dest="model", required=True, metavar="MODEL")
     context = _add_model(models, "context-encoder")
-    context.add_argument("--widths", help="encoder widths, one per halving, e.g. 32,64,128,256"
-                         + MODEL_DEFAULT)
+    context.add_argument("--widths", type=positive_int_list,
+                         help="encoder widths, one per halving, e.g. 32,64,128,256" + MODEL_DEFAULT)
     context.add_argument("--adversarial-weight", type=nonnegative_float,
                          help="weight of the adversarial loss" + MODEL_DEFAULT)
     context.add_argument("--caption-in-decoder", action="store_const", const=True,
@@ -66,6 +68,8 @@ def add_parser(commands):
     fourier.add_argument("--downsamples", type=nonnegative_int,
                          help="halvings before the Fourier blocks" + MODEL_DEFAULT)
     fourier.add_argument("--reconstruction", choices=RECONSTRUCTIONS, help="hole loss (default: log_l2)")
+    fourier.add_argument("--object-layer", action="store_const", const=True,
+                         help="also paint a layer of colour and opacity over the fill (with --captions: an object)")
 
 
 def _add_model(models, name):
@@ -82,7 +86,8 @@ def _add_model(models, name):
                         f"(the mean of cached vectors); default {defaults['caption_policy']!r}")
     parser.add_argument("--epochs", type=positive_int, default=RunConfig.epochs)
     parser.add_argument("--batch-size", type=positive_int, default=defaults["batch_size"])
-    parser.add_argument("--learning-rate", type=positive_float, default=defaults["learning_rate"])
+    parser.add_argument("--learning-rate", type=learning_rate,
+                        help=f"above 0, at most 1 (default {defaults['learning_rate']:g})")
     parser.add_argument("--masks", default=RunConfig.masks, choices=MASK_KINDS)
     parser.add_argument("--precision", default=RunConfig.precision, choices=PRECISIONS,
                         help="'auto' (bfloat16 where the hardware has it), 'float32' or 'mixed_bfloat16'")
@@ -94,26 +99,19 @@ def _add_model(models, name):
     return parser
 
 
-def parse_widths(text):
-    try:
-        return tuple(int(width) for width in text.split(","))
-    except ValueError:
-        raise ValueError(f"--widths expects integers separated by commas, e.g. 32,64,128,256; got {text!r}") from None
-
-
 RUN_FIELDS = ("captions", "caption_policy", "epochs", "batch_size", "learning_rate", "masks", "precision",
               "steps_per_epoch", "resume", "force")
 NOT_SETTINGS = ("command", "debug", "model", "run", "data", "out", "eval_images", "restarts", "search_steps")
 
 
 def run(args):
-    from kinpaint.recipes import evaluate_run, run_config, train
+    from kinpaint.recipes import check_resumed_settings, evaluate_run, run_config, train
 
     settings = {name: value for name, value in vars(args).items()
                 if name not in NOT_SETTINGS and (name in RUN_FIELDS or value is not None)}
-    if "widths" in settings:
-        settings["widths"] = parse_widths(settings["widths"])
     config = run_config(args.model, args.data, args.out, **settings)
+    if args.resume and args.learning_rate is not None:  # model settings are checked by train()
+        check_resumed_settings(os.path.join(config.out, config.model_file), {"learning_rate": args.learning_rate})
     model, _ = train(config)
     search = {"restarts": args.restarts, "steps": args.search_steps} if args.model == "dcgan" else None
     print(evaluate_run(model, config, search, getattr(args, "eval_images", None)))

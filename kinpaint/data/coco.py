@@ -6,7 +6,9 @@
       train2014/*.jpg
       val2014/*.jpg
 
-Images are centre-cropped to a square and resized to `size` x `size`.
+Images are centre-cropped to a square and resized to `size` x `size`. A `file_name` that
+leaves its image folder (absolute, or with `..`) is never read: the image is skipped and
+named in the report.
 """
 
 import collections
@@ -23,7 +25,9 @@ def load_coco_captions(path):
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: not JSON, or not a COCO captions file; the message names the file.
+        ValueError: not JSON, or not a COCO captions file (an image without an `id` or a
+            `file_name`, an annotation that is not an object...); the message names the file
+            and the entry.
     """
     if not os.path.isfile(path):
         raise FileNotFoundError(f"COCO annotation file not found: {path}")
@@ -34,15 +38,39 @@ def load_coco_captions(path):
         raise ValueError(f"{path}: not UTF-8 text ({error})") from error
     except json.JSONDecodeError as error:
         raise ValueError(f"{path}: not valid JSON ({error})") from error
-    if not isinstance(data, dict) or "images" not in data or "annotations" not in data:
-        raise ValueError(f"{path}: expected a COCO captions file with 'images' and 'annotations'")
-    names = {image["id"]: image["file_name"] for image in data["images"]}
+    if not isinstance(data, dict) or not isinstance(data.get("images"), list) or not isinstance(
+            data.get("annotations"), list):
+        raise ValueError(f"{path}: expected a COCO captions file with lists 'images' and 'annotations'")
+    names = {}
+    for index, image in enumerate(data["images"]):
+        if not (isinstance(image, dict) and _is_id(image.get("id")) and isinstance(image.get("file_name"), str)
+                and image["file_name"]):
+            raise ValueError(f"{path}: images[{index}] is not {{\"id\": ..., \"file_name\": \"...\"}}: "
+                             f"{_shown(image)}")
+        names[image["id"]] = image["file_name"]
     captions = collections.defaultdict(list)
-    for annotation in data["annotations"]:
-        name = names.get(annotation.get("image_id"))
+    for index, annotation in enumerate(data["annotations"]):
+        if not isinstance(annotation, dict) or not _is_id(annotation.get("image_id")):
+            raise ValueError(f"{path}: annotations[{index}] is not {{\"image_id\": ..., \"caption\": \"...\"}}: "
+                             f"{_shown(annotation)}")
+        name = names.get(annotation["image_id"])
         if name is not None:
             captions[name].append(annotation.get("caption", ""))
     return {name: captions.get(name) for name in names.values()}
+
+
+def _is_id(value):
+    return isinstance(value, (int, str)) and not isinstance(value, bool)
+
+
+def _shown(value, length=60):
+    text = json.dumps(value)
+    return text if len(text) <= length else text[: length - 3] + "..."
+
+
+def inside(name):
+    """Whether a `file_name` stays inside its image folder: relative, and without `..`."""
+    return not os.path.isabs(name) and os.pardir not in os.path.normpath(name).split(os.sep) and "\0" not in name
 
 
 def split_of(annotation_path):
@@ -84,6 +112,9 @@ class CocoReader(FileReader):
         found = []
         for folder, split, table in self.tables:
             for name, captions in table.items():
+                if not inside(name):
+                    self.report.skip(name, "file_name outside the image folder (absolute or ..), not read")
+                    continue
                 path = os.path.join(folder, name)
                 self._captions[path] = captions
                 found.append((split, path))

@@ -33,8 +33,9 @@ def load_captions_jsonl(path):
             entry = json.loads(line)
         except json.JSONDecodeError as error:
             raise ValueError(f"{where}: not valid JSON ({error})") from error
-        if not isinstance(entry, dict) or "file" not in entry or "captions" not in entry:
-            raise ValueError(f'{where}: expected {{"file": ..., "captions": [...]}}')
+        if not isinstance(entry, dict) or not isinstance(entry.get("file"), str) or not entry["file"] or not (
+                isinstance(entry.get("captions"), (list, str))):
+            raise ValueError(f'{where}: expected {{"file": "path/of/picture.jpg", "captions": [...]}}')
         table[os.path.normpath(entry["file"])] = entry["captions"]
     return table
 

@@ -89,6 +89,12 @@ class ArraySource:
         return self.embeddings[name][start:stop]
 
 
+def check_batch_size(batch_size, owner):
+    """Raise a `ValueError` naming `owner` unless `batch_size` is an integer of at least 1."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"{owner}: batch_size must be an integer of at least 1, got {batch_size!r}")
+
+
 def open_source(source, split=None, seed=0):
     """Resolve `source` to `(source object, split left to select in it)`.
 
@@ -136,6 +142,7 @@ def make_dataset(
     Returns:
         a `tf.data.Dataset`.
     """
+    check_batch_size(batch_size, "make_dataset")
     source, split = open_source(source, split, seed)
     start, stop = source.split_range(split)
     policy = _resolve_policy(caption_policy, source, embeddings)

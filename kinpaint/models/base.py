@@ -7,6 +7,8 @@ trackers and `from_config`. The network builders share `caption_vector_input` an
 `project_caption`.
 """
 
+import re
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -14,6 +16,8 @@ from keras import layers, ops
 
 from kinpaint.captions.batches import caption_batch, caption_vectors
 from kinpaint.data.masks import make_masks
+from kinpaint.data.pipeline import check_batch_size
+from kinpaint.models.losses import DIVERGED, TrainingDiverged
 from kinpaint.models.serialization import deserialize_optional, serialize_optional
 from kinpaint.options import MASK_KINDS
 
@@ -24,12 +28,20 @@ FIT_FORMS = (
 )
 MASK_BANK_SIZE = 256  # random masks drawn once per model for batches of plain images
 IMAGE_RANGE_SLACK = 0.01  # float rounding around [-1, 1] that is still accepted
+FLOAT_RANGE = "takes float images in [-1, 1]"  # the in-graph checks' messages, which `fit` explains
+DRAWN_MASKS = "draws its masks at its image_size for batches without masks"
 
 
 def check_image_values(images, masks, owner):
-    """Raise a `ValueError` naming `owner` unless the NumPy `images` are finite in [-1, 1] where
-    `masks` says they are known (a hole's content is ignored)."""
-    known = np.broadcast_to(np.asarray(masks) >= 0.5, images.shape)
+    """Raise a `ValueError` naming `owner` unless the NumPy `masks` are finite in [0, 1] and the
+    `images` finite in [-1, 1] where `masks` says they are known (a hole's content is ignored)."""
+    masks = np.asarray(masks)
+    if masks.size and not np.isfinite(masks).all():
+        raise ValueError(f"{owner} got masks holding NaN or infinite values; masks are 1 = known pixel, 0 = hole")
+    if masks.size and (masks.min() < 0 or masks.max() > 1):
+        raise ValueError(f"{owner} takes masks in [0, 1] (1 = known pixel, 0 = hole); got values in "
+                         f"[{masks.min():g}, {masks.max():g}]")
+    known = np.broadcast_to(masks >= 0.5, images.shape)
     values = images[known]
     if values.size and not np.isfinite(values).all():
         raise ValueError(f"{owner} got {int((~np.isfinite(values)).sum())} NaN or infinite values in the known "
@@ -148,6 +160,15 @@ class InpaintingModel(keras.Model):
         if masks is not None:
             masks = ops.cast(masks, "float32")
         elif masks_needed:
+            size = self.image_size
+            advice = f"{type(self).__name__} {DRAWN_MASKS} ({size}x{size}): give the masks of other sizes too"
+            sides = tuple(images.shape[1:3])
+            if None not in sides and sides != (size, size):
+                raise ValueError(f"{advice} (these images are {sides[1]}x{sides[0]})")
+            if None in sides:  # known when the step runs
+                check = tf.debugging.assert_equal(tf.shape(images)[1:3], tf.constant([size, size]), message=advice)
+                with tf.control_dependencies([check]):
+                    images = tf.identity(images)
             masks = self._draw_masks(ops.shape(images)[0])
         return images, masks, captions
 
@@ -166,7 +187,7 @@ class InpaintingModel(keras.Model):
         largest = tf.reduce_max(tf.abs(tf.where(tf.math.is_nan(images), tf.zeros_like(images), images)))
         check = tf.debugging.assert_less_equal(
             largest, 1.0 + IMAGE_RANGE_SLACK,
-            message=f"{type(self).__name__} takes float images in [-1, 1] (uint8 images are scaled for you)")
+            message=f"{type(self).__name__} {FLOAT_RANGE} (uint8 images are scaled for you)")
         with tf.control_dependencies([check]):
             return tf.identity(images)
 
@@ -199,6 +220,7 @@ class InpaintingModel(keras.Model):
         images = np.asarray(images, np.float32)
         masks = np.asarray(masks, np.float32)
         size = self.image_size
+        check_batch_size(batch_size, f"{type(self).__name__}.inpaint")
         if images.shape[1:] != (size, size, 3) or masks.shape[1:] != (size, size, 1) or len(masks) != len(images):
             raise ValueError(f"{type(self).__name__} takes images (batch, {size}, {size}, 3) and masks "
                              f"(batch, {size}, {size}, 1); got {images.shape} and {masks.shape}")
@@ -206,7 +228,8 @@ class InpaintingModel(keras.Model):
         if not reads_hole:
             images = np.where(masks >= 0.5, images, 0.0).astype(np.float32)
         if self.conditioned and captions is not None:
-            captions = caption_batch(captions, text=self.caption_encoder is not None)
+            captions = caption_batch(captions, text=self.caption_encoder is not None, count=len(images),
+                                     owner=type(self).__name__, caption_dim=self.caption_dim)
         else:
             captions = None
         filled = []
@@ -216,6 +239,50 @@ class InpaintingModel(keras.Model):
                 inputs["caption"] = captions[start : start + batch_size]
             filled.append(ops.convert_to_numpy(function(inputs)))
         return np.concatenate(filled) if filled else images.copy()
+
+    # Training.
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, *args, **kwargs):
+        """Keras' `fit`, on any of the `FIT_FORMS`, with kinpaint's checks explained: a NaN or
+        infinite loss raises `TrainingDiverged` naming the epoch and step, float images outside
+        [-1, 1] a `ValueError`, and a `batch_size` below 1 is refused."""
+        owner = f"{type(self).__name__}.fit"
+        if batch_size is not None:
+            check_batch_size(batch_size, owner)
+        x, y = self._plain_captions(x, y, owner)
+        progress = _Progress()
+        try:
+            return super().fit(x, y, batch_size, epochs, verbose, [*(callbacks or []), progress], *args, **kwargs)
+        except tf.errors.InvalidArgumentError as error:
+            where = (f"epoch {progress.epoch + 1}, batch {progress.batch + 1} of the epoch (training step "
+                     f"{int(self._step_counter()) + 1})")
+            diverged = re.search(rf"([\w -]+?) {re.escape(DIVERGED)}", error.message)
+            if diverged:
+                raise TrainingDiverged(f"{owner} stopped at {where}: the {diverged.group(1)} is NaN or infinite "
+                                       "(lower the learning rate, or check the data for NaN pixels)") from None
+            if DRAWN_MASKS in error.message:
+                raise ValueError(f"{owner} stopped at {where}: {type(self).__name__} {DRAWN_MASKS} "
+                                 f"({self.image_size}x{self.image_size}); give the masks of images of other sizes "
+                                 "({'image': ..., 'mask': ...} batches)") from None
+            if FLOAT_RANGE in error.message:
+                raise ValueError(f"{owner} stopped at {where}: {type(self).__name__} {FLOAT_RANGE}, these are not "
+                                 "(uint8 images are scaled for you; kinpaint.images.to_model_range converts "
+                                 "0-255 pictures)") from None
+            raise
+
+    def _plain_captions(self, x, y, owner):
+        """`(x, y)` with the captions of an `(images, captions)` pair, for a model that encodes
+        strings, as the object array of `str` Keras slices (it refuses lists, NumPy string arrays
+        and bytes), checked to be one string per image."""
+        if y is None and isinstance(x, tuple) and len(x) == 2 and hasattr(x[0], "shape") and not isinstance(
+                x[1], dict):
+            x, y = x
+        if self.caption_encoder is not None and (isinstance(y, (list, str, bytes)) or (
+                isinstance(y, np.ndarray) and y.dtype.kind in "OUS")):
+            caption_batch(y, text=True, count=len(x), owner=owner)
+            y = np.array([caption.decode("utf-8", "replace") if isinstance(caption, bytes) else str(caption)
+                          for caption in y], dtype=object)
+        return x, y
 
     # Saving.
 
@@ -234,6 +301,18 @@ class InpaintingModel(keras.Model):
         config = dict(config)
         config["caption_encoder"] = deserialize_optional(config.get("caption_encoder"))
         return cls(**config)
+
+
+class _Progress(keras.callbacks.Callback):
+    """Where `fit` is: the current epoch and batch (counting from 0), for error messages."""
+
+    epoch = batch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch, self.batch = epoch, 0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.batch = batch
 
 
 def _describe(data):

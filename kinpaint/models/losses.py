@@ -35,7 +35,19 @@ def hole_error(images, fills, masks, kind="l2"):
     return ops.log(mean + LOG_L2_FLOOR) if kind == "log_l2" else mean
 
 
+DIVERGED = "is NaN or infinite: training diverged"
+
+
+class TrainingDiverged(ValueError):
+    """A loss became NaN or infinite during `fit`; the message names the loss, the epoch and the step.
+
+    A `ValueError` because the cure is in what was given: a lower learning rate, or data
+    without NaN pixels.
+    """
+
+
 def check_finite(name, value):
-    """Stop training with an error naming the loss when it becomes NaN or infinite."""
-    return tf.debugging.assert_all_finite(value, f"{name} is NaN or infinite: training diverged "
-                                          "(lower the learning rate, or check the data for NaN pixels)")
+    """Stop training with an error naming the loss when it becomes NaN or infinite (an op to run
+    before the step's update; `InpaintingModel.fit` turns its error into `TrainingDiverged`)."""
+    return tf.debugging.assert_all_finite(value, f"{name} {DIVERGED} (lower the learning rate, or check the data "
+                                          "for NaN pixels)")
