@@ -288,6 +288,9 @@ def _exportable(model):
         raise ValueError(f"cannot export a {name} that reads caption strings through its {encoder}: tokenising text "
                          "takes string ops that TFLite and ONNX do not run; export a model trained on caption "
                          "vectors (caption_dim=D), whose graph then takes the vectors")
+    if isinstance(model, FourierInpainter) and getattr(model, "caption_dim", None):
+        raise ValueError("cannot export a FourierInpainter that reads caption vectors yet: its graph would "
+                         "ignore them; export a ContextEncoder for captions, or a FourierInpainter without")
     return model
 
 

@@ -132,6 +132,8 @@ def test_matrix_fourier_unit_is_the_layers_fft():
      "cannot export a GatedPixelInpainter: the pixel model predicts a 256-way distribution"),
     (lambda: ContextEncoder(image_size=16, widths=(8, 16), caption_encoder=_char_encoder()),
      "reads caption strings through its CharCNNGRU"),
+    (lambda: FourierInpainter(image_size=16, width=4, blocks=1, caption_dim=6, precision="float32"),
+     "FourierInpainter that reads caption vectors"),
 ])
 def test_models_without_a_single_fill_graph_are_refused(model, message, tmp_path):
     with pytest.raises(ValueError, match=message):

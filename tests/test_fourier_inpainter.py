@@ -100,3 +100,156 @@ def test_kinpaint_inpaint_fills_a_big_picture_at_its_own_resolution(tmp_path):
     outside = np.ones(picture.shape[:2], bool)
     outside[hole] = False
     np.testing.assert_array_equal(filled[outside], picture[outside])
+
+
+# Captions.
+
+COLOURS = {"a red square": (0.5, -0.5, -0.5), "a blue square": (-0.5, -0.5, 0.5)}
+
+
+def captioned_batch(count=16, size=16, seed=0):
+    """Noisy grey borders around a centre square whose colour only the caption tells."""
+    rng = np.random.default_rng(seed)
+    images = np.clip(rng.normal(0, 0.3, (count, size, size, 3)), -1, 1).astype(np.float32)
+    captions = np.array([list(COLOURS)[index % 2] for index in range(count)], dtype=object)
+    quarter = slice(size // 4, 3 * size // 4)
+    for image, caption in zip(images, captions):
+        image[quarter, quarter] = COLOURS[caption]
+    return images, make_masks("centre", count, size, size // 2, seed), captions
+
+
+def words(captions=tuple(COLOURS)):
+    from kinpaint.captions import MeanWordEmbedding
+
+    return MeanWordEmbedding.from_captions(list(captions), output_dim=8)
+
+
+def hole_psnr(model, images, masks, captions):
+    from kinpaint.metrics import psnr
+
+    return float(np.mean(psnr(images, model.inpaint(images, masks, captions), masks)))
+
+
+def test_without_captions_it_builds_the_generator_it_always_had():
+    model = tiny()
+    assert not model.conditioned and len(model.generator.inputs) == 1
+    assert [layer.name for layer in model.generator.layers] == [
+        "prefilled", "input_gate", "down_0", "down_1", "fourier_0_a", "fourier_0_b", "fourier_0_residual",
+        "up_1_resize", "up_1", "up_0_resize", "up_0", "correction", "fill"]
+    images, masks, captions = captioned_batch(4)
+    np.testing.assert_array_equal(model.inpaint(images, masks, list(captions)), model.inpaint(images, masks))
+
+
+def test_a_captioned_model_starts_as_the_harmonic_fill_and_learns_to_read_the_caption():
+    keras.utils.set_random_seed(0)
+    images, masks, captions = captioned_batch()
+    model = tiny(caption_encoder=words(), caption_dropout=0.0)
+    assert [layer.name for layer in model.generator.layers if "caption" in layer.name] == [
+        "caption_vector", "caption_projection", "fourier_0_caption"]
+    np.testing.assert_allclose(model.inpaint(images, masks, list(captions)), np.asarray(harmonic_fill(images, masks)),
+                               atol=1e-5)
+    model.fit({"image": images, "mask": masks, "caption": captions}, batch_size=8, epochs=30, verbose=0)
+    swapped = list(captions[1:]) + list(captions[:1])  # every image gets the other colour's caption
+    true, other = hole_psnr(model, images, masks, list(captions)), hole_psnr(model, images, masks, swapped)
+    assert true > other + 3.0, (true, other)  # seeds 0-3 gave gaps of 11 to 15 dB
+
+
+def test_caption_dropout_hides_captions_in_training():
+    images, masks, captions = captioned_batch(8)
+    model = tiny(caption_encoder=words(), caption_dropout=1.0)
+    embeddings = [weight.numpy() for weight in model.caption_encoder.weights]
+    model.fit({"image": images, "mask": masks, "caption": captions}, batch_size=4, epochs=2, verbose=0)
+    # every caption hidden: zero vectors, so nothing reaches the encoder or the caption's projection
+    for weight, before in zip(model.caption_encoder.weights, embeddings):
+        np.testing.assert_array_equal(weight.numpy(), before)
+    np.testing.assert_array_equal(model.generator.get_layer("fourier_0_caption").weights[0].numpy(), 0)
+    moved = tiny(caption_encoder=words(), caption_dropout=0.0)
+    moved.fit({"image": images, "mask": masks, "caption": captions}, batch_size=4, epochs=2, verbose=0)
+    assert np.abs(moved.generator.get_layer("fourier_0_caption").weights[0].numpy()).max() > 0
+
+
+def test_an_object_layer_starts_almost_transparent_and_paints_over_the_fill():
+    images, masks, captions = captioned_batch(4)
+    model = tiny(caption_encoder=words(), object_layer=True)
+    opacity = 1 / (1 + np.exp(6.0))  # sigmoid(-6), over a colour tanh(0) = 0
+    harmonic = np.asarray(harmonic_fill(images, masks))
+    np.testing.assert_allclose(model.inpaint(images, masks, list(captions)), np.where(
+        masks == 1, images, (1 - opacity) * harmonic), atol=1e-5)
+    model.generator.get_layer("object_opacity").weights[1].assign([20.0])  # opaque
+    model.generator.get_layer("object_colour").weights[1].assign([0.5, -0.5, 0.0])
+    hole = masks[..., 0] == 0
+    np.testing.assert_allclose(model.inpaint(images, masks)[hole], np.tanh([0.5, -0.5, 0.0])[None].repeat(
+        hole.sum(), 0), atol=1e-5)
+
+
+@pytest.mark.parametrize("reads", ["words", "vectors"])
+def test_a_captioned_model_round_trips_its_config_and_keras_file(tmp_path, reads):
+    import json
+
+    import kinpaint  # noqa: F401
+
+    images, masks, captions = captioned_batch(8)
+    if reads == "words":
+        model = tiny(caption_encoder=words(), caption_units=8, caption_dropout=0.25, object_layer=True)
+    else:
+        captions = np.random.default_rng(0).normal(size=(8, 5)).astype(np.float32)
+        model = tiny(caption_dim=5, caption_units=8, caption_dropout=0.25)
+    data = {"image": images, "mask": masks, "caption": captions}
+    model.fit(data, batch_size=4, epochs=1, verbose=0)
+    clone = FourierInpainter.from_config(model.get_config())
+    assert json.loads(json.dumps(clone.get_config())) == json.loads(json.dumps(model.get_config()))
+    model.save(tmp_path / "captioned.keras")
+    loaded = keras.models.load_model(tmp_path / "captioned.keras")
+    assert (loaded.caption_dim, loaded.caption_units, loaded.caption_dropout) == (model.caption_dim, 8, 0.25)
+    assert loaded.object_layer == (reads == "words")
+    for given in (captions, None):
+        np.testing.assert_allclose(loaded.inpaint(images, masks, given), model.inpaint(images, masks, given),
+                                   atol=1e-6)
+    model.fit(data, batch_size=4, epochs=1, verbose=0, shuffle=False)
+    loaded.fit(data, batch_size=4, epochs=1, verbose=0, shuffle=False)
+    np.testing.assert_allclose(loaded.inpaint(images, masks, captions), model.inpaint(images, masks, captions),
+                               atol=1e-5)
+
+
+def test_captions_of_pictures_of_any_size_and_their_mistakes():
+    model = tiny(caption_encoder=words())
+    images = np.random.default_rng(1).uniform(-1, 1, (2, 24, 40, 3)).astype(np.float32)
+    masks = np.ones((2, 24, 40, 1), np.float32)
+    masks[:, 6:18, 10:30] = 0
+    assert model.inpaint(images, masks, ["a red square", "a blue square"], batch_size=1).shape == images.shape
+    with pytest.raises(ValueError, match="FourierInpainter"):
+        model.inpaint(images, masks, ["a red square"])
+    with pytest.raises(ValueError, match="caption_units must be at least 1"):
+        tiny(caption_encoder=words(), caption_units=0)
+
+
+def test_kinpaint_train_fourier_reads_captions(shapes_store, tmp_path):
+    from kinpaint.cli.main import main
+    from kinpaint.saving import load_model
+
+    out = tmp_path / "run"
+    assert main(["train", "fourier", "--data", shapes_store, "--out", str(out), "--captions", "words", "--width", "4",
+                 "--blocks", "1", "--batch-size", "8", "--epochs", "1", "--steps-per-epoch", "2",
+                 "--precision", "float32", "--object-layer"]) == 0
+    model = load_model(out / "fourier_inpainter.keras")
+    assert model.conditioned and type(model.caption_encoder).__name__ == "MeanWordEmbedding" and model.object_layer
+    assert "Fourier inpainter, captions" in (out / "evaluation.md").read_text()
+
+
+@pytest.mark.parametrize("captions", ["chars", "words:VECTORS", "none"])
+def test_a_fourier_run_gets_the_caption_encoder_it_names(shapes_store, tmp_path, captions):
+    from kinpaint.captions import CaptionSetup
+    from kinpaint.data import Store
+    from kinpaint.recipes import build_model, run_config
+
+    if captions == "words:VECTORS":
+        vectors = tmp_path / "vectors.txt"
+        vectors.write_text("".join(f"{word} {index} 0.5 -1\n" for index, word in enumerate(["a", "red", "blue"])))
+        captions = f"words:{vectors}"
+    store = Store(shapes_store)
+    setup = CaptionSetup.for_training(store, captions)
+    model = build_model(run_config("fourier", shapes_store, str(tmp_path), width=4, blocks=1, precision="float32"),
+                        setup, store.image_size)
+    encoder = type(model.caption_encoder).__name__ if model.conditioned else None
+    assert encoder == {"chars": "CharCNNGRU", "none": None}.get(captions, "MeanWordEmbedding")
+    assert ("caption_vector" in [layer.name for layer in model.generator.layers]) == (captions != "none")

@@ -1,7 +1,8 @@
 """Models saved by earlier kinpaint versions load with plain Keras and fill as they did.
 
 The files in tests/data/legacy were written by tests/scripts/make_legacy_models.py on
-main at cc724d2, before the package was reorganised.
+main at cc724d2, before the package was reorganised; `fourier_tiny.keras` on main at ba0339a,
+before the FourierInpainter read captions.
 """
 
 import os
@@ -37,6 +38,21 @@ def test_legacy_model_loads_with_plain_keras_and_fills_identically(name):
     model = keras.models.load_model(os.path.join(LEGACY, f"{name}.keras"))
     expected = np.load(os.path.join(LEGACY, "expected_fills.npz"))[name]
     np.testing.assert_allclose(fill(name, model), expected, atol=1e-5)
+
+
+def test_the_fourier_inpainter_saved_before_it_read_captions_loads_and_fills_identically():
+    import keras
+
+    import kinpaint  # noqa: F401
+    from scripts.make_legacy_models import inputs
+
+    model = keras.models.load_model(os.path.join(LEGACY, "fourier_tiny.keras"))
+    assert type(model).__name__ == "FourierInpainter" and not model.conditioned
+    images, masks, captions, _ = inputs(16, seed=4)
+    expected = np.load(os.path.join(LEGACY, "fourier_tiny_fills.npy"))
+    np.testing.assert_allclose(model.inpaint(images, masks), expected, atol=1e-5)
+    np.testing.assert_allclose(model.inpaint(images, masks, captions), expected, atol=1e-5)  # captions are ignored
+    assert int(model.optimizer.iterations) == 1  # the optimizer's state came back too
 
 
 @pytest.mark.parametrize("damage", ["empty", "cut", "folder"])

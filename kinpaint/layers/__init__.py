@@ -7,6 +7,7 @@ re-exported so that `from kinpaint.layers import CharCNNGRU` keeps working.
 from kinpaint.captions import CaptionEncoder, CharCNNGRU, HubTextEncoder, MeanWordEmbedding, SentenceEncoder
 from kinpaint.captions import check_captions
 from kinpaint.layers.caption_map import CaptionMap
+from kinpaint.layers.caption_film import CaptionFiLM
 from kinpaint.layers.channel_wise_dense import ChannelWiseDense
 from kinpaint.layers.composite import Composite
 from kinpaint.layers.fourier_convolution import FourierConvolution

@@ -1,6 +1,7 @@
 """A fully convolutional fill for pictures of any size: the harmonic fill, corrected by Fourier
 convolutions that see the whole picture (after LaMa, Suvorov et al. 2022) behind gated
-convolutions that know which pixels are valid (DeepFill v2, Yu et al. 2019)."""
+convolutions that know which pixels are valid (DeepFill v2, Yu et al. 2019), and optionally a
+caption that scales and shifts the features of every Fourier block (FiLM, Perez et al. 2018)."""
 
 import keras
 import numpy as np
@@ -8,9 +9,10 @@ import tensorflow as tf
 from keras import layers, ops
 
 from kinpaint.inpainting import composite, known_contrast, known_mean_colour
-from kinpaint.layers import FourierConvolution, GatedConv2D
+from kinpaint.layers import CaptionFiLM, FourierConvolution, GatedConv2D
 from kinpaint.metrics import psnr
-from kinpaint.models.base import InpaintingModel, check_image_values
+from kinpaint.captions.batches import caption_batch
+from kinpaint.models.base import InpaintingModel, caption_vector_input, check_image_values, project_caption
 from kinpaint.models.losses import check_finite, hole_error, replica_mean
 from kinpaint.models.optimizers import build_optimizer
 from kinpaint.models.precision import resolve_precision
@@ -18,30 +20,50 @@ from kinpaint.models.serialization import compile_config, compile_from
 from kinpaint.options import RECONSTRUCTIONS
 from kinpaint.poisson import harmonic_fill
 
+OPACITY_START_LOGIT = -6.0  # an object layer starts at sigmoid(-6), 0.25 % opacity
 
-def build_fourier_generator(width=32, blocks=4, downsamples=2, dtype=None, name="generator"):
-    """`(B, H, W, 4)` (the contrast-normalized harmonic fill and the mask) -> `(B, H, W, 3)` float32
-    correction, zero at the start. H and W must be multiples of `2**downsamples`.
+
+def build_fourier_generator(width=32, blocks=4, downsamples=2, dtype=None, name="generator", caption_dim=None,
+                            caption_units=64, object_layer=False):
+    """`(B, H, W, 4)` (the contrast-normalized harmonic fill and the mask), and `(B, caption_dim)`
+    caption vectors when `caption_dim` is given -> `(B, H, W, 3)` float32 correction, zero at the
+    start, and with `object_layer` also `(B, H, W, 4)` float32: a colour in [-1, 1] and an
+    opacity in (0, 1), 0.25 % at the start. H and W must be multiples of `2**downsamples`.
 
     Gated 5x5 convolution, `downsamples` strided gated convolutions doubling the width,
     `blocks` residual Fourier-convolution blocks, nearest upsampling with gated
-    convolutions back to full size, a 3x3 convolution to the three channels.
+    convolutions back to full size, a 3x3 convolution to the three channels. With captions,
+    the caption is projected to `caption_units` features (dense, leaky ReLU) and a
+    `CaptionFiLM` scales and shifts the channels between the two Fourier convolutions of
+    every block; without, the layers and their names are those of an uncaptioned generator.
     """
-    inputs = keras.Input((None, None, 4), name="prefilled")
-    x = GatedConv2D(width, 5, dtype=dtype, name="input_gate")(inputs)
+    image_input = keras.Input((None, None, 4), name="prefilled")
+    caption_input = caption_vector_input(caption_dim)
+    caption = None if caption_input is None else project_caption(caption_input, caption_units, dtype)
+    x = GatedConv2D(width, 5, dtype=dtype, name="input_gate")(image_input)
     for index in range(downsamples):
         x = GatedConv2D(width * 2 ** (index + 1), 3, strides=2, dtype=dtype, name=f"down_{index}")(x)
     features = width * 2**downsamples
     for index in range(blocks):
         y = FourierConvolution(features, dtype=dtype, name=f"fourier_{index}_a")(x)
+        if caption is not None:
+            y = CaptionFiLM(dtype=dtype, name=f"fourier_{index}_caption")([y, caption])
         y = FourierConvolution(features, activation=None, dtype=dtype, name=f"fourier_{index}_b")(y)
         x = layers.Add(dtype=dtype, name=f"fourier_{index}_residual")([x, y])
     for index in reversed(range(downsamples)):
         x = layers.UpSampling2D(2, dtype=dtype, name=f"up_{index}_resize")(x)
         x = GatedConv2D(width * 2**index, 3, dtype=dtype, name=f"up_{index}")(x)
+    features = x
     x = layers.Conv2D(3, 3, padding="same", kernel_initializer="zeros", dtype=dtype, name="correction")(x)
     outputs = layers.Activation("linear", dtype="float32", name="fill")(x)
-    return keras.Model(inputs, outputs, name=name)
+    if object_layer:  # a grey layer at 0.25 % opacity at first, learned from nothing
+        colour = layers.Conv2D(3, 3, padding="same", activation="tanh", kernel_initializer="zeros", dtype="float32",
+                               name="object_colour")(features)
+        opacity = layers.Conv2D(1, 3, padding="same", activation="sigmoid", kernel_initializer="zeros",
+                                bias_initializer=keras.initializers.Constant(OPACITY_START_LOGIT), dtype="float32",
+                                name="object_opacity")(features)
+        outputs = [outputs, layers.Concatenate(dtype="float32", name="object")([colour, opacity])]
+    return keras.Model(image_input if caption_input is None else [image_input, caption_input], outputs, name=name)
 
 
 @keras.saving.register_keras_serializable(package="kinpaint")
@@ -52,15 +74,29 @@ class FourierInpainter(InpaintingModel):
     border's contrast (`kinpaint.inpainting.known_contrast`), and its correction is scaled
     back by that contrast, as in the context encoder's photos recipe. Fully convolutional:
     `inpaint` takes pictures of any size (padded by reflection to a multiple of
-    `2**downsamples`), though it trains on `image_size` crops. It does not read captions.
+    `2**downsamples`), though it trains on `image_size` crops.
 
     Args:
         image_size: side S of the training crops.
         width, blocks, downsamples: the generator (`build_fourier_generator`).
+        caption_encoder: a kinpaint caption encoder layer; captions are then strings.
+        caption_dim: size of precomputed caption vectors, used when `caption_encoder` is
+            None. Neither (the default): a model that does not read captions, built exactly
+            as before captions were added, so its older `.keras` files load and fill as they did.
+        caption_units: features of the caption's projection, which scales and shifts every
+            Fourier block (`CaptionFiLM`, starting as the identity).
+        caption_dropout: fraction of training examples whose caption is hidden (a zero
+            vector), so the model also fills with `captions=None`.
+        object_layer: the generator also paints a layer over its fill, a colour and an
+            opacity per pixel: `(1 - opacity) * fill + opacity * colour`, the form of the
+            `objects` oracle (`benchmarks/objects_bounds.py`). Colours are not scaled by the
+            border's contrast, so a caption can say "red" whatever the scene. It starts at
+            0.25 % opacity.
         precision: `"auto"`, `"float32"` or `"mixed_bfloat16"`.
         mask_kind: the holes drawn when `fit` gets images without masks.
 
-    Call: `{"image": (B, H, W, 3) in [-1, 1], "mask": (B, H, W, 1)}` -> the composite.
+    Call: `{"image": (B, H, W, 3) in [-1, 1], "mask": (B, H, W, 1), "caption": (B,) or (B, D)}`
+    -> the composite (the caption is optional; a model without captions ignores it).
 
     Example:
 
@@ -79,34 +115,51 @@ class FourierInpainter(InpaintingModel):
 
     fills_any_size = True  # `inpaint` takes pictures of any size; kinpaint inpaint fills them at full resolution
 
-    def __init__(self, image_size=64, width=32, blocks=4, downsamples=2, precision="auto", **kwargs):
-        kwargs.pop("caption_encoder", None), kwargs.pop("caption_dim", None)
-        super().__init__(image_size, None, None, 0.0, **kwargs)
+    def __init__(self, image_size=64, width=32, blocks=4, downsamples=2, caption_encoder=None, caption_dim=None,
+                 caption_units=64, caption_dropout=0.1, object_layer=False, precision="auto", **kwargs):
+        super().__init__(image_size, caption_encoder, caption_dim, caption_dropout, **kwargs)
         self.width, self.blocks, self.downsamples = int(width), int(blocks), int(downsamples)
         if self.image_size % 2**self.downsamples:
             raise ValueError(f"image_size {self.image_size} is not divisible by 2^{self.downsamples}")
+        self.caption_units = int(caption_units)
+        if self.caption_units < 1:
+            raise ValueError(f"caption_units must be at least 1, got {caption_units!r}")
+        self.object_layer = bool(object_layer)
         self.precision = precision
         self.generator = build_fourier_generator(self.width, self.blocks, self.downsamples,
-                                                 resolve_precision(precision))
+                                                 resolve_precision(precision), caption_dim=self.caption_dim,
+                                                 caption_units=self.caption_units, object_layer=self.object_layer)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("reconstruction_loss", "hole_psnr")}
         self._inpaint_function = None
+        self.reconstruction = None  # set by compile
         self.built = True
 
     def _step_counter(self):
         return self.optimizer.iterations
 
-    def _generate(self, images, masks, training):
+    def _generate(self, images, masks, vectors=None, training=False):
+        """The fill of every pixel; `vectors` `(B, caption_dim)` (None: no caption, as zeros)."""
         # Conjugate gradients need about as many steps as the picture is wide to reach a hole's middle.
         iterations = tf.maximum(60, tf.reduce_max(tf.shape(images)[1:3]))
         start = harmonic_fill(images, masks, max_iterations=iterations)
         scale = known_contrast(images, masks)
-        seen = (start - known_mean_colour(images, masks)) / scale
-        correction = self.generator(ops.concatenate([seen, masks], axis=-1), training=training)
-        return ops.clip(start + correction * scale, -1.0, 1.0)
+        seen = ops.concatenate([(start - known_mean_colour(images, masks)) / scale, masks], axis=-1)
+        if self.conditioned:
+            if vectors is None:
+                vectors = ops.zeros((ops.shape(images)[0], self.caption_dim), "float32")
+            seen = [seen, vectors]
+        outputs = self.generator(seen, training=training)
+        correction, painted = outputs if self.object_layer else (outputs, None)  # painted: (B, H, W, 4)
+        fill = ops.clip(start + correction * scale, -1.0, 1.0)
+        if painted is None:
+            return fill
+        opacity = painted[..., 3:]
+        return (1.0 - opacity) * fill + opacity * painted[..., :3]
 
     def call(self, inputs, training=False):
-        images, masks, _ = self._unpack(inputs)
-        return composite(images, masks, self._generate(images, masks, training))
+        images, masks, captions = self._unpack(inputs)
+        vectors = self.caption_vectors(captions, ops.shape(images)[0], training)
+        return composite(images, masks, self._generate(images, masks, vectors, training))
 
     def compile(self, optimizer=None, reconstruction="log_l2", **kwargs):
         """Adam (1e-3, clipnorm 1) unless given; the hole loss `reconstruction` (see `losses.hole_error`)."""
@@ -114,25 +167,27 @@ class FourierInpainter(InpaintingModel):
             raise ValueError(f"reconstruction must be one of {RECONSTRUCTIONS}, got {reconstruction!r}")
         super().compile(optimizer=None, **kwargs)
         self.optimizer = build_optimizer(optimizer or keras.optimizers.Adam(1e-3, clipnorm=1.0),
-                                         self.generator.trainable_variables)
+                                         self.generator_variables)
         self.reconstruction = reconstruction
 
     def train_step(self, data):
-        images, masks, _ = self._unpack(data)
+        images, masks, captions = self._unpack(data)
         with tf.GradientTape() as tape:
-            fills = self._generate(images, masks, training=True)
+            vectors = self.caption_vectors(captions, ops.shape(images)[0], training=True)
+            fills = self._generate(images, masks, vectors, training=True)
             reconstruction = hole_error(images, fills, masks, self.reconstruction)
             loss, logged = replica_mean(reconstruction)
         with tf.control_dependencies([check_finite("reconstruction loss", logged)]):
-            variables = self.generator.trainable_variables
+            variables = self.generator_variables
             self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         self.trackers["reconstruction_loss"].update_state(reconstruction)
         self.trackers["hole_psnr"].update_state(psnr(images, composite(images, masks, fills), masks))
         return self._results()
 
     def test_step(self, data):
-        images, masks, _ = self._unpack(data)
-        fills = self._generate(images, masks, training=False)
+        images, masks, captions = self._unpack(data)
+        vectors = self.caption_vectors(captions, ops.shape(images)[0], training=False)
+        fills = self._generate(images, masks, vectors, training=False)
         self.trackers["reconstruction_loss"].update_state(hole_error(images, fills, masks, self.reconstruction))
         self.trackers["hole_psnr"].update_state(psnr(images, composite(images, masks, fills), masks))
         return self._results()
@@ -146,7 +201,14 @@ class FourierInpainter(InpaintingModel):
         return self._checked_range(ops.cast(images, "float32"))
 
     def inpaint(self, images, masks, captions=None, batch_size=16):
-        """Fill the holes of pictures of any size `(B, H, W, 3)`; NumPy in and out."""
+        """Fill the holes of pictures of any size `(B, H, W, 3)`; NumPy in and out.
+
+        `captions`: one string per picture for a model with a caption encoder, `(B, D)`
+        vectors for one that reads vectors, or None (no caption); ignored by a model
+        without captions."""
+        from kinpaint.data.pipeline import check_batch_size
+
+        check_batch_size(batch_size, "FourierInpainter.inpaint")
         images = np.asarray(images, np.float32)
         masks = np.asarray(masks, np.float32)
         if images.ndim != 4 or images.shape[-1] != 3 or masks.shape != (*images.shape[:3], 1):
@@ -154,6 +216,11 @@ class FourierInpainter(InpaintingModel):
                              f"{images.shape} and {masks.shape}")
         check_image_values(images, masks, "FourierInpainter")
         images = np.where(masks >= 0.5, images, 0.0).astype(np.float32)  # the hole's content is ignored, NaN too
+        if self.conditioned and captions is not None:
+            captions = caption_batch(captions, text=self.caption_encoder is not None, count=len(images),
+                                     owner=type(self).__name__, caption_dim=self.caption_dim)
+        else:
+            captions = None
         if self._inpaint_function is None:
             self._inpaint_function = tf.function(lambda inputs: self(inputs, training=False), reduce_retracing=True)
         step = 2**self.downsamples
@@ -164,15 +231,14 @@ class FourierInpainter(InpaintingModel):
         for start in range(0, len(images), batch_size):
             chunk = {"image": np.pad(images[start : start + batch_size], pad, mode=mode),
                      "mask": np.pad(masks[start : start + batch_size], pad, mode=mode)}
+            if captions is not None:
+                chunk["caption"] = captions[start : start + batch_size]
             filled.append(np.asarray(self._inpaint_function(chunk))[:, :height, :width])
         return np.concatenate(filled) if filled else images.copy()
 
     def get_config(self):
-        config = super().get_config()
-        for name in ("caption_encoder", "caption_dim", "caption_dropout"):
-            config.pop(name)
-        return {**config, "width": self.width, "blocks": self.blocks, "downsamples": self.downsamples,
-                "precision": self.precision}
+        return {**super().get_config(), "width": self.width, "blocks": self.blocks, "downsamples": self.downsamples,
+                "caption_units": self.caption_units, "object_layer": self.object_layer, "precision": self.precision}
 
     def get_compile_config(self):
         return compile_config(self, ("optimizer",), reconstruction=self.reconstruction)

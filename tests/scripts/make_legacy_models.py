@@ -1,10 +1,12 @@
 """Write tiny `.keras` files of every kinpaint model and the fills they give, for load tests.
 
     python tests/scripts/make_legacy_models.py tests/data/legacy
+    python tests/scripts/make_legacy_models.py tests/data/legacy fourier
 
 Run once on a given version of kinpaint (the files in tests/data/legacy came from main at
-cc724d2, before the package was reorganised); `tests/test_legacy_models.py` then checks
-that every file still loads with plain `keras.models.load_model` and fills identically.
+cc724d2, before the package was reorganised; `fourier_tiny.keras` and `fourier_tiny_fills.npy`
+from main at ba0339a, before the FourierInpainter read captions); `tests/test_legacy_models.py`
+then checks that every file still loads with plain `keras.models.load_model` and fills identically.
 """
 
 import os
@@ -73,5 +75,27 @@ def main(out):
     print(f"wrote {len(expected)} models and their fills to {out}")
 
 
+def fourier(out):
+    """A tiny uncaptioned FourierInpainter, its weights moved off their zero-correction start so
+    its fills differ from the harmonic fill, and its fills of `inputs(16, seed=4)`."""
+    import keras
+
+    import kinpaint.models as models
+
+    keras.utils.set_random_seed(0)
+    os.makedirs(out, exist_ok=True)
+    images, masks, _, _ = inputs(16, seed=4)
+    model = models.FourierInpainter(image_size=16, width=4, blocks=1, precision="float32")
+    model.compile()
+    model.fit({"image": images, "mask": masks}, epochs=1, batch_size=4, verbose=0)
+    rng = np.random.default_rng(4)
+    for variable in model.generator.weights:
+        variable.assign(variable.numpy() + rng.normal(0, 0.1, variable.shape).astype(np.float32))
+    model.save(os.path.join(out, "fourier_tiny.keras"))
+    np.save(os.path.join(out, "fourier_tiny_fills.npy"), model.inpaint(images, masks))
+    print(f"wrote fourier_tiny.keras and its fills to {out}")
+
+
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "data", "legacy"))
+    folder = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "data", "legacy")
+    fourier(folder) if sys.argv[2:] == ["fourier"] else main(folder)
