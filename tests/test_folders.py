@@ -10,24 +10,8 @@ from PIL import Image
 from kinpaint.cli.main import main
 from kinpaint.folders import FolderSummary, ProgressLine, inpaint_folder
 from kinpaint.pictures import picture_centre_mask
-from test_pictures import Recording, picture, save_tiny_fourier, ship, write_mask
-
-
-@pytest.fixture(scope="module")
-def tiny_fourier_file(tmp_path_factory):
-    return save_tiny_fourier(tmp_path_factory.mktemp("weights"))
-
-
-@pytest.fixture(scope="module")
-def tiny_fourier(tiny_fourier_file):
-    from kinpaint.saving import load_model
-
-    return load_model(tiny_fourier_file, compile=False)
-
-
-@pytest.fixture
-def shipped(tiny_fourier_file, monkeypatch):
-    return ship(tiny_fourier_file, monkeypatch)
+from test_pictures import Recording, picture, write_mask
+from test_pictures import shipped, tiny_fourier, tiny_fourier_file  # noqa: F401  (fixtures shared with the picture tests)
 
 
 @pytest.fixture
