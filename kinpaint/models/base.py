@@ -17,7 +17,9 @@ from keras import layers, ops
 from kinpaint.captions.batches import caption_batch, caption_vectors
 from kinpaint.data.masks import make_masks
 from kinpaint.data.pipeline import check_batch_size
-from kinpaint.models.losses import DIVERGED, TrainingDiverged
+from kinpaint.inpainting import composite
+from kinpaint.metrics import psnr
+from kinpaint.models.losses import DIVERGED, TrainingDiverged, hole_error
 from kinpaint.models.serialization import deserialize_optional, serialize_optional
 from kinpaint.options import MASK_KINDS
 
@@ -102,6 +104,16 @@ class InpaintingModel(keras.Model):
     @property
     def metrics(self):
         return list(self.trackers.values())
+
+    def hole_test_step(self, data):
+        """The test step of a model whose `_generate(images, masks, vectors, training)` fills holes
+        and whose `reconstruction` names its hole loss: that loss and the hole PSNR."""
+        images, masks, captions = self._unpack(data)
+        vectors = self.caption_vectors(captions, ops.shape(images)[0], training=False)
+        fills = self._generate(images, masks, vectors, training=False)
+        self.trackers["reconstruction_loss"].update_state(hole_error(images, fills, masks, self.reconstruction))
+        self.trackers["hole_psnr"].update_state(psnr(images, composite(images, masks, fills), masks))
+        return self._results(("reconstruction_loss", "hole_psnr"))
 
     def _results(self, names=None):
         """The logs a train or test step returns: every tracker's value, or those in `names`."""

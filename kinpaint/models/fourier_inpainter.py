@@ -185,12 +185,7 @@ class FourierInpainter(InpaintingModel):
         return self._results()
 
     def test_step(self, data):
-        images, masks, captions = self._unpack(data)
-        vectors = self.caption_vectors(captions, ops.shape(images)[0], training=False)
-        fills = self._generate(images, masks, vectors, training=False)
-        self.trackers["reconstruction_loss"].update_state(hole_error(images, fills, masks, self.reconstruction))
-        self.trackers["hole_psnr"].update_state(psnr(images, composite(images, masks, fills), masks))
-        return self._results()
+        return self.hole_test_step(data)
 
     def _images(self, images):
         shape = tuple(images.shape)
