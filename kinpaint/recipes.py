@@ -77,16 +77,45 @@ def train_dcgan(data, out, **settings):
 
 def build_model(config, setup, image_size):
     """The compiled new model of `config`, reading captions as `setup` (a `CaptionSetup`) says."""
-    from kinpaint import models
-    from kinpaint.models.optimizers import default_adam
-
     options = dict(config.model_options)
     if config.model == "pixel" and "features" in options:
         options.setdefault("bottleneck", options["features"] // 2)
-    model_class = {"context-encoder": models.ContextEncoder, "pixel": models.GatedPixelInpainter,
-                   "dcgan": models.DCGAN, "fourier": models.FourierInpainter}[config.model]
-    model = model_class(image_size=image_size, caption_encoder=setup.encoder, caption_dim=setup.caption_dim,
-                        precision=config.precision, **options)
+    model = model_class(config.model)(image_size=image_size, caption_encoder=setup.encoder,
+                                      caption_dim=setup.caption_dim, precision=config.precision, **options)
+    return _compiled(model, config)
+
+
+def fine_tuning_start(config, image_size):
+    """The compiled new model of `config` that starts from the weights of `config.init` (a
+    `.keras` path or a pretrained name) with fresh optimizers, training on `image_size` crops."""
+    from kinpaint.pretrained_models import resolve_model
+
+    source = resolve_model(config.init)
+    kind = model_class(config.model)
+    if type(source) is not kind:
+        raise ValueError(f"init {config.init} is a {type(source).__name__}, not a {kind.__name__}: "
+                         f"`kinpaint train {config.model}` starts only from its own kind")
+    reads_captions = config.captions != "none"
+    if source.conditioned != reads_captions:
+        raise ValueError(f"init {config.init} {'reads' if source.conditioned else 'does not read'} captions but the run "
+                         f"has captions {config.captions!r}: fine-tuning keeps the model's captions; pass "
+                         f"--captions {'to name them' if source.conditioned else 'none'}")
+    model = kind.from_config({**source.get_config(), "image_size": image_size, "precision": config.precision})
+    model.set_weights(source.get_weights())
+    return _compiled(model, config)
+
+
+def model_class(kind):
+    """The model class of a run kind (`RunConfig.model`)."""
+    from kinpaint import models
+
+    return {"context-encoder": models.ContextEncoder, "pixel": models.GatedPixelInpainter,
+            "dcgan": models.DCGAN, "fourier": models.FourierInpainter}[kind]
+
+
+def _compiled(model, config):
+    from kinpaint.models.optimizers import default_adam
+
     rate = config.learning_rate
     if config.model in ("pixel", "fourier"):
         model.compile(keras.optimizers.Adam(rate, clipnorm=1.0), **config.compile_options)
@@ -117,6 +146,7 @@ def train(config):
     unless `resume` (continue it from its last saved epoch) or `force` (replace it: the old
     run's files are removed once the new model is built, so a kill never leaves the old model
     beside a new history); a folder holding another model's run is refused even with `force`.
+    With `init`, the run starts from a trained model's weights (`fine_tuning_start`).
 
     Returns:
         `(model, history dict)`.
@@ -150,6 +180,9 @@ def train(config):
         if dropped:
             print(f"note: {paths[HISTORY_FILE]}: {len(dropped)} epoch(s) after the checkpoint's last one left out "
                   "(the last run was stopped after logging them, before saving the model)")
+        setup = CaptionSetup.of_model(model, store, config.captions, config.caption_policy)
+    elif config.init is not None:
+        model = fine_tuning_start(config, store.image_size)
         setup = CaptionSetup.of_model(model, store, config.captions, config.caption_policy)
     else:
         setup = CaptionSetup.for_training(store, config.captions, config.caption_policy)

@@ -34,6 +34,9 @@ class RunConfig:
         masks: `"centre"`, `"rectangle"` or `"strokes"`.
         precision: `"auto"`, `"float32"` or `"mixed_bfloat16"`.
         resume: continue the run in `out`; `force`: replace it.
+        init: start from the weights of a trained model of the same kind (a `.keras` path or a
+            pretrained name such as `"photos"`), with a fresh optimizer: fine-tuning. Its
+            architecture and captions are kept, so `model_options` must be empty.
         seed: seed of the data order, captions and masks.
         verbose: Keras' `fit` verbosity.
         model_options: the model's own constructor arguments (e.g. `{"widths": (32, 64)}`);
@@ -60,6 +63,7 @@ class RunConfig:
     steps_per_epoch: Optional[int] = None
     resume: bool = False
     force: bool = False
+    init: Optional[str] = None
     seed: int = 0
     verbose: object = "auto"
     model_options: dict = dataclasses.field(default_factory=dict)
@@ -84,6 +88,11 @@ class RunConfig:
             raise ValueError(f"learning_rate must be positive, got {self.learning_rate!r}")
         if self.resume and self.force:
             raise ValueError("resume continues a run and force replaces it: choose one")
+        if self.init is not None and self.resume:
+            raise ValueError("init starts a new run from a trained model and resume continues the run in out: "
+                             "choose one")
+        if self.init is not None and self.model_options:
+            raise ValueError(f"init keeps the architecture of {self.init}; leave out {sorted(self.model_options)}")
 
     @property
     def model_file(self):

@@ -244,3 +244,46 @@ def test_evaluate_a_trained_model_against_baselines_from_the_command_line(traine
     assert main(arguments) == 2 and "--force" in capsys.readouterr().err
     assert main(["evaluate", "--data", store, "--methods", "nearest", "--out", str(tmp_path / "b")]) == 2
     assert "unknown method 'nearest'" in capsys.readouterr().err
+
+
+FOURIER_FIT = ["--batch-size", "8", "--precision", "float32", "--epochs", "1", "--steps-per-epoch", "2"]
+
+
+def test_train_init_fine_tunes_a_trained_model_with_a_fresh_optimizer(shapes_store, tmp_path, capsys):
+    from kinpaint.recipes import fine_tuning_start, run_config
+    from kinpaint.saving import load_model
+
+    first = tmp_path / "first"
+    assert main(["train", "fourier", "--data", shapes_store, "--out", str(first), "--width", "4", "--blocks", "1",
+                 *FOURIER_FIT]) == 0
+    source = str(first / "fourier_inpainter.keras")
+    start = fine_tuning_start(run_config("fourier", shapes_store, str(tmp_path / "x"), init=source), 32)
+    trained = load_model(source)
+    assert start.image_size == 32 and start.width == 4
+    for mine, theirs in zip(start.get_weights(), trained.get_weights()):
+        np.testing.assert_array_equal(mine, theirs)
+    assert int(start.optimizer.iterations) == 0
+
+    tuned = tmp_path / "tuned"
+    options = FOURIER_FIT
+    assert main(["train", "fourier", "--data", shapes_store, "--out", str(tuned), "--init", source, *options]) == 0
+    assert epochs_logged(tuned) == [0]
+    assert load_model(str(tuned / "fourier_inpainter.keras")).width == 4
+    capsys.readouterr()
+
+    refused = {
+        ("--width", "8"): "init keeps the architecture",
+        ("--resume",): "choose one",
+        ("--captions", "words"): "does not read captions",
+    }
+    for extra, message in refused.items():
+        assert main(["train", "fourier", "--data", shapes_store, "--out", str(tmp_path / "r"), "--init", source,
+                     *options, *extra]) == 2
+        assert message in capsys.readouterr().err, extra
+    assert main(["train", "context-encoder", "--data", shapes_store, "--out", str(tmp_path / "r"), "--init", source,
+                 "--captions", "none", "--epochs", "1", "--batch-size", "8"]) == 2
+    assert "is a FourierInpainter, not a ContextEncoder" in capsys.readouterr().err
+    assert main(["train", "fourier", "--data", shapes_store, "--out", str(tmp_path / "r"), "--init",
+                 str(tmp_path / "missing.keras"), *options]) == 2
+    assert "missing.keras" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()

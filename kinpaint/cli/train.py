@@ -92,6 +92,9 @@ def _add_model(models, name):
     parser.add_argument("--precision", default=RunConfig.precision, choices=PRECISIONS,
                         help="'auto' (bfloat16 where the hardware has it), 'float32' or 'mixed_bfloat16'")
     parser.add_argument("--steps-per-epoch", type=positive_int, default=None)
+    parser.add_argument("--init", metavar="MODEL",
+                        help="start from this trained model's weights (a .keras file or a pretrained name such as "
+                        "photos), with a fresh optimizer: fine-tuning; its architecture and captions are kept")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--resume", action="store_true", help="continue the run in --out")
     group.add_argument("--force", action="store_true", help="replace the run in --out")
@@ -100,7 +103,7 @@ def _add_model(models, name):
 
 
 RUN_FIELDS = ("captions", "caption_policy", "epochs", "batch_size", "learning_rate", "masks", "precision",
-              "steps_per_epoch", "resume", "force")
+              "steps_per_epoch", "resume", "force", "init")
 NOT_SETTINGS = ("command", "debug", "model", "run", "data", "out", "eval_images", "restarts", "search_steps")
 
 
