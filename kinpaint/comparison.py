@@ -157,6 +157,8 @@ def read_evaluation_data(data, split, count, seed, captions="joined", embeddings
         if not os.path.exists(data):
             raise FileNotFoundError(f"no store or built-in dataset called {data!r}; built-in: {BUILTIN_DATASETS}")
         store = Store(data)
+        if store.splits and split not in store.splits:
+            raise ValueError(f"{data} has no split {split!r}; its splits are {', '.join(store.splits)}")
         start, stop = store.split_range(split if split in store.splits else None)
         stop = stop if count is None else min(stop, start + int(count))
         pixels = store.read_images(start, stop)

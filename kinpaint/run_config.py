@@ -84,8 +84,8 @@ class RunConfig:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)!r}")
         if self.steps_per_epoch is not None and int(self.steps_per_epoch) < 1:
             raise ValueError(f"steps_per_epoch must be at least 1, got {self.steps_per_epoch!r}")
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be positive, got {self.learning_rate!r}")
+        if not 0 < self.learning_rate <= 1:
+            raise ValueError(f"learning_rate must be above 0 and at most 1, got {self.learning_rate!r}")
         if self.resume and self.force:
             raise ValueError("resume continues a run and force replaces it: choose one")
         if self.init is not None and self.resume:

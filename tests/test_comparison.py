@@ -151,6 +151,11 @@ def test_bad_arguments_are_named(arguments, message):
         evaluate("shapes", progress=False, **{"count": 3, **arguments})
 
 
+def test_a_split_the_store_lacks_is_named(shapes_store):
+    with pytest.raises(ValueError, match=r"has no split 'nonsense'; its splits are train, val, test"):
+        evaluate(shapes_store, ["mean"], split="nonsense", count=2, progress=False)
+
+
 def test_caption_readers_need_captions():
     with pytest.raises(ValueError, match="oracle reads captions but the data gives no caption texts"):
         evaluate("photos", [Method("oracle", ColourOracle(), reads_captions=True)], count=2, progress=False)

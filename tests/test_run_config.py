@@ -21,7 +21,9 @@ def test_each_model_gets_its_documented_defaults_unless_told(model):
     (dict(precision="float16"), "precision must be one of"),
     (dict(epochs=0), "epochs must be at least 1"),
     (dict(steps_per_epoch=0), "steps_per_epoch must be at least 1"),
-    (dict(learning_rate=0), "learning_rate must be positive"),
+    (dict(learning_rate=0), "learning_rate must be above 0 and at most 1"),
+    (dict(learning_rate=1e5), "learning_rate must be above 0 and at most 1"),
+    (dict(init="photos", resume=True), "init starts a new run"),
     (dict(resume=True, force=True), "choose one"),
 ])
 def test_nonsense_settings_are_refused_by_name(settings, message):
