@@ -6,6 +6,7 @@ import pytest
 
 from kinpaint.data.masks import make_masks
 from kinpaint.models import FourierInpainter
+from kinpaint.models.fourier_inpainter import hole_depth, two_scale_blend
 from kinpaint.poisson import harmonic_fill
 
 
@@ -62,6 +63,52 @@ def test_keras_file_round_trip_and_resume(tmp_path):
     np.testing.assert_allclose(loaded.inpaint(images, masks), model.inpaint(images, masks), atol=1e-5)
 
 
+def test_hole_depth_counts_steps_to_the_nearest_known_pixel():
+    masks = np.ones((4, 12, 12, 1), np.float32)
+    masks[1, 2:10, 2:10] = 0  # an 8x8 square: 4 steps to its middle
+    masks[2, 5, :] = 0  # a line one pixel wide
+    masks[3] = 0  # no known pixel: as deep as the picture is wide
+    np.testing.assert_array_equal(hole_depth(masks), [0, 4, 1, 12])
+    assert list(hole_depth(make_masks("centre", 1, 256, 128))) == [64]
+
+
+def test_two_scale_blend_keeps_a_fill_whose_coarse_scale_agrees_and_the_known_pixels():
+    import tensorflow as tf
+
+    images, masks = batch(2, size=32)
+    full = np.random.default_rng(3).uniform(-0.5, 0.5, images.shape).astype(np.float32)
+    agreeing = tf.image.resize(full, (8, 8), method="area").numpy()
+    blended = two_scale_blend(full, agreeing, images, masks)
+    hole = masks[..., 0] < 0.5
+    np.testing.assert_allclose(blended[hole], full[hole], atol=1e-5)
+    np.testing.assert_array_equal(blended[~hole], images[~hole])
+    brighter = two_scale_blend(full, agreeing + 0.2, images, masks)
+    np.testing.assert_allclose(brighter[hole], np.clip(full[hole] + 0.2, -1, 1), atol=1e-4)
+
+
+def test_coarse_side_fills_deep_holes_at_two_scales_and_shallow_ones_at_full_resolution(tmp_path):
+    import kinpaint  # noqa: F401
+
+    model = tiny(coarse_side=8)
+    model.fit(batch()[0], batch_size=4, epochs=1, verbose=0)
+    images, deep = batch(2, size=32, kind="centre")  # 16x16 hole: depth 8, deeper than the 16 px crops' 4
+    shallow = np.ones_like(deep)
+    shallow[:, 10:14, 3:30] = 0  # a band 4 pixels high: depth 2
+    assert (hole_depth(shallow) <= 4).all()
+    plain = FourierInpainter.from_config({**model.get_config(), "coarse_side": None})
+    plain.set_weights(model.get_weights())
+    two_scale = model.inpaint(images, deep)
+    assert not np.allclose(two_scale, plain.inpaint(images, deep), atol=1e-4)
+    np.testing.assert_array_equal(two_scale[deep[..., 0] == 1], images[deep[..., 0] == 1])
+    np.testing.assert_array_equal(model.inpaint(images, shallow), plain.inpaint(images, shallow))
+    small = images[:, :12, :12]  # under twice coarse_side: one scale
+    np.testing.assert_array_equal(model.inpaint(small, deep[:, :12, :12]), plain.inpaint(small, deep[:, :12, :12]))
+    model.save(tmp_path / "two_scale.keras")
+    loaded = keras.models.load_model(tmp_path / "two_scale.keras")
+    assert loaded.coarse_side == 8
+    np.testing.assert_allclose(loaded.inpaint(images, deep), two_scale, atol=1e-5)
+
+
 def test_mixed_precision_builds_and_fills_in_float32():
     model = FourierInpainter(image_size=16, width=4, blocks=1, precision="mixed_bfloat16")
     model.compile()
@@ -74,6 +121,9 @@ def test_mixed_precision_builds_and_fills_in_float32():
 def test_bad_settings_are_named():
     with pytest.raises(ValueError, match="not divisible by 2\\^2"):
         FourierInpainter(image_size=18)
+    for side in (4, 16.5, "64"):
+        with pytest.raises(ValueError, match="coarse_side must be None or a whole number"):
+            FourierInpainter(image_size=16, coarse_side=side)
     with pytest.raises(ValueError, match="reconstruction must be one of"):
         tiny().compile(reconstruction="l3")
     with pytest.raises(ValueError, match="takes images \\(batch, H, W, 3\\)"):

@@ -92,6 +92,13 @@ class FourierInpainter(InpaintingModel):
             `objects` oracle (`benchmarks/objects_bounds.py`). Colours are not scaled by the
             border's contrast, so a caption can say "red" whatever the scene. It starts at
             0.25 % opacity.
+        coarse_side: `inpaint` fills a picture of at least twice this side whose hole is
+            deeper than the training holes (`hole_depth` above `image_size // 4`, the depth
+            of the centre hole) at two scales: the picture scaled down so its longer side is
+            `coarse_side` sets the fill's coarse colours and shapes, and the fill at full
+            resolution adds its detail above that scale (`two_scale_blend`). Shallower
+            holes, such as strokes, are filled at full resolution only, as are all holes
+            with None (the default).
         precision: `"auto"`, `"float32"` or `"mixed_bfloat16"`.
         mask_kind: the holes drawn when `fit` gets images without masks.
 
@@ -116,7 +123,8 @@ class FourierInpainter(InpaintingModel):
     fills_any_size = True  # `inpaint` takes pictures of any size; kinpaint inpaint fills them at full resolution
 
     def __init__(self, image_size=64, width=32, blocks=4, downsamples=2, caption_encoder=None, caption_dim=None,
-                 caption_units=64, caption_dropout=0.1, object_layer=False, precision="auto", **kwargs):
+                 caption_units=64, caption_dropout=0.1, object_layer=False, coarse_side=None, precision="auto",
+                 **kwargs):
         super().__init__(image_size, caption_encoder, caption_dim, caption_dropout, **kwargs)
         self.width, self.blocks, self.downsamples = int(width), int(blocks), int(downsamples)
         if self.image_size % 2**self.downsamples:
@@ -125,6 +133,9 @@ class FourierInpainter(InpaintingModel):
         if self.caption_units < 1:
             raise ValueError(f"caption_units must be at least 1, got {caption_units!r}")
         self.object_layer = bool(object_layer)
+        if coarse_side is not None and not (isinstance(coarse_side, int) and coarse_side >= 8):
+            raise ValueError(f"coarse_side must be None or a whole number of pixels, at least 8; got {coarse_side!r}")
+        self.coarse_side = coarse_side
         self.precision = precision
         self.generator = build_fourier_generator(self.width, self.blocks, self.downsamples,
                                                  resolve_precision(precision), caption_dim=self.caption_dim,
@@ -216,6 +227,24 @@ class FourierInpainter(InpaintingModel):
                                      owner=type(self).__name__, caption_dim=self.caption_dim)
         else:
             captions = None
+        filled = self._fill(images, masks, captions, batch_size)
+        height, width = images.shape[1:3]
+        if self.coarse_side is None or max(height, width) < 2 * self.coarse_side or not len(images):
+            return filled
+        ratio = self.coarse_side / max(height, width)
+        small = (max(1, round(height * ratio)), max(1, round(width * ratio)))
+        small_images, small_masks = scaled_down(images, masks, small)
+        usable = small_masks.reshape(len(images), -1).max(axis=1) > 0  # some known pixel left at the coarse scale
+        usable &= hole_depth(masks) > self.image_size // 4
+        if not usable.any():
+            return filled
+        coarse = self._fill(small_images[usable], small_masks[usable],
+                            None if captions is None else tf.boolean_mask(captions, usable), batch_size)
+        filled[usable] = two_scale_blend(filled[usable], coarse, images[usable], masks[usable])
+        return filled
+
+    def _fill(self, images, masks, captions, batch_size):
+        """The model's fills at the pictures' own size (padded to a multiple of `2**downsamples`)."""
         if self._inpaint_function is None:
             self._inpaint_function = tf.function(lambda inputs: self(inputs, training=False), reduce_retracing=True)
         step = 2**self.downsamples
@@ -233,10 +262,52 @@ class FourierInpainter(InpaintingModel):
 
     def get_config(self):
         return {**super().get_config(), "width": self.width, "blocks": self.blocks, "downsamples": self.downsamples,
-                "caption_units": self.caption_units, "object_layer": self.object_layer, "precision": self.precision}
+                "caption_units": self.caption_units, "object_layer": self.object_layer, "coarse_side": self.coarse_side,
+                "precision": self.precision}
 
     def get_compile_config(self):
         return compile_config(self, ("optimizer",), reconstruction=self.reconstruction)
 
     def compile_from_config(self, config):
         compile_from(self, config, ("optimizer",))
+
+
+def hole_depth(masks):
+    """The depth of each mask's hole: `(B, H, W, 1)` (1 = known) -> `(B,)` ints, the most
+    steps (to any of 8 neighbours) from a hole pixel to the nearest known pixel; 0 without
+    a hole. The picture's edge is not a known pixel."""
+    hole = np.asarray(masks)[..., 0] < 0.5
+    depth = np.zeros(len(hole), np.int64)
+    for _ in range(max(hole.shape[1:], default=0)):
+        present = hole.any(axis=(1, 2))
+        if not present.any():
+            break
+        depth += present
+        padded = np.pad(hole, ((0, 0), (1, 1), (1, 1)), constant_values=True)
+        height, width = hole.shape[1:]
+        for row in range(3):  # a pixel stays hole while all its neighbours are hole
+            for column in range(3):
+                hole = hole & padded[:, row : row + height, column : column + width]
+    return depth
+
+
+def scaled_down(images, masks, size):
+    """Pictures `(B, H, W, 3)` and masks `(B, H, W, 1)` averaged down to `size` `(h, w)`; a
+    pixel there is known only if every pixel it covers is known. NumPy in and out."""
+    small = tf.image.resize(images, size, method="area").numpy()
+    covered = tf.image.resize(masks, size, method="area").numpy()
+    return small, (covered >= 1.0 - 1e-6).astype(np.float32)
+
+
+def two_scale_blend(full, coarse, images, masks):
+    """A fill's coarse scale from `coarse` and its detail from `full`, known pixels kept.
+
+    `full` `(B, H, W, 3)` is filled at full resolution and `coarse` `(B, h, w, 3)` at a
+    smaller size; the result is `full` with its own content below the coarse scale (it
+    scaled down to `(h, w)` and back up) replaced by `coarse` scaled up: a Laplacian
+    pyramid of two levels, in [-1, 1].
+    """
+    size = full.shape[1:3]
+    base = tf.image.resize(tf.image.resize(full, coarse.shape[1:3], method="area"), size, method="bicubic")
+    blended = np.clip(full + tf.image.resize(coarse, size, method="bicubic").numpy() - base.numpy(), -1.0, 1.0)
+    return np.where(masks >= 0.5, images, blended).astype(np.float32)
