@@ -25,17 +25,23 @@ def pretrained(name=None):
     return load_model(path, compile=False)
 
 
-def inference_copy(model):
-    """A fresh, uncompiled copy of `model` with its weights: what ships (no optimizer state)."""
-    copy = model.__class__.from_config(model.get_config())
+def inference_copy(model, **settings):
+    """A fresh, uncompiled copy of `model` with its weights: what ships (no optimizer state).
+    `settings` replace entries of its config that do not change the weights, such as a
+    `FourierInpainter`'s `coarse_side`."""
+    config = model.get_config()
+    unknown = sorted(set(settings) - set(config))
+    if unknown:
+        raise ValueError(f"{type(model).__name__} has no setting {', '.join(unknown)}")
+    copy = model.__class__.from_config({**config, **settings})
     copy.set_weights(model.get_weights())
     return copy
 
 
-def ship(model_path, name, force=False):
+def ship(model_path, name, force=False, **settings):
     """Write the trained model at `model_path` into the package as the pretrained `name`,
-    without its optimizer; returns the written path. Maintainers run it once per release
-    (docs/pretrained.md)."""
+    without its optimizer and with `settings` (see `inference_copy`); returns the written
+    path. Maintainers run it once per release (docs/pretrained.md)."""
     from kinpaint.files import atomic_path, check_can_write
     from kinpaint.saving import load_model
 
@@ -43,7 +49,7 @@ def ship(model_path, name, force=False):
         raise ValueError(f"add {name!r} to PRETRAINED with its file and description first")
     path = WEIGHTS_FOLDER / PRETRAINED[name][0]
     check_can_write(path, force)
-    copy = inference_copy(load_model(model_path, compile=False))
+    copy = inference_copy(load_model(model_path, compile=False), **settings)
     with atomic_path(path) as temporary:
         copy.save(temporary)
     return path

@@ -50,6 +50,13 @@ def test_shipping_never_replaces_weights_unless_forced(tiny_shipped, tmp_path):
     shipped.ship(tmp_path / "run.keras", "photos", force=True)
 
 
+def test_shipping_sets_inference_settings_and_refuses_unknown_ones(tiny_shipped, tmp_path):
+    shipped.ship(tmp_path / "run.keras", "photos", force=True, coarse_side=8)
+    assert kinpaint.pretrained("photos").coarse_side == 8
+    with pytest.raises(ValueError, match="FourierInpainter has no setting coarseness"):
+        shipped.ship(tmp_path / "run.keras", "photos", force=True, coarseness=8)
+
+
 def test_resolve_model_takes_paths_names_models_and_none(tiny_shipped, tmp_path):
     assert isinstance(shipped.resolve_model(None), FourierInpainter)
     assert isinstance(shipped.resolve_model("photos"), FourierInpainter)
