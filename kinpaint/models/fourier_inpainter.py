@@ -277,14 +277,14 @@ def hole_depth(masks):
     steps (to any of 8 neighbours) from a hole pixel to the nearest known pixel; 0 without
     a hole. The picture's edge is not a known pixel."""
     hole = np.asarray(masks)[..., 0] < 0.5
+    height, width = hole.shape[1:]
     depth = np.zeros(len(hole), np.int64)
-    for _ in range(max(hole.shape[1:], default=0)):
+    for _ in range(max(height, width)):
         present = hole.any(axis=(1, 2))
         if not present.any():
             break
         depth += present
         padded = np.pad(hole, ((0, 0), (1, 1), (1, 1)), constant_values=True)
-        height, width = hole.shape[1:]
         for row in range(3):  # a pixel stays hole while all its neighbours are hole
             for column in range(3):
                 hole = hole & padded[:, row : row + height, column : column + width]
