@@ -169,3 +169,18 @@ def test_language_counts(stamp_root):
     counts = S.language_counts(S.photographic_stamps(stamp_root))
     assert counts["en"] == len(KEPT) and counts["fr"] == 6 and counts["de"] == 3 and counts["ja"] == 1
     assert next(iter(counts)) == "en"  # most common first
+
+
+def test_info_objects_counts_the_kept_stamps_and_why_others_were_left_out(stamp_root, tmp_path, capsys):
+    from kinpaint.cli.main import main
+
+    assert main(["info", "objects", "--root", stamp_root]) == 0
+    printed = capsys.readouterr().out
+    kept = [stamp for stamp in S.stamp_catalogue(stamp_root) if not stamp.left_out]
+    assert f"{len(kept)} of {len(S.stamp_catalogue(stamp_root))} stamps kept" in printed
+    assert "left out, vector drawing: 1" in printed and "left out, mirrored copy: 1" in printed
+    assert "left out, same file as another: 1" in printed
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["info", "objects", "--root", str(empty)]) == 0
+    assert "apt-get install tuxpaint-stamps-default" in capsys.readouterr().out

@@ -1,10 +1,12 @@
-"""`kinpaint info STORE.h5`: what a store holds; `kinpaint info photos`: what the photo corpus found."""
+"""`kinpaint info STORE.h5`: what a store holds; `kinpaint info photos` / `objects`: what the photo
+corpus and the photographic stamps found."""
 
 
 def add_parser(commands):
-    parser = commands.add_parser("info", help="describe an HDF5 store, or the photo corpus ('photos')")
-    parser.add_argument("store", help="a .h5 store written by `kinpaint prepare`, or 'photos'")
-    parser.add_argument("--root", help="photos: a folder the packages were extracted into with `dpkg-deb -x`")
+    parser = commands.add_parser("info", help="describe an HDF5 store, the photo corpus ('photos') or the "
+                                              "photographic stamps ('objects')")
+    parser.add_argument("store", help="a .h5 store written by `kinpaint prepare`, 'photos' or 'objects'")
+    parser.add_argument("--root", help="photos, objects: a folder the packages were extracted into with `dpkg-deb -x`")
     parser.set_defaults(run=run)
 
 
@@ -13,6 +15,11 @@ def run(args):
         from kinpaint.data.photo_catalogue import corpus_report
 
         print(corpus_report(args.root))
+        return
+    if args.store == "objects":
+        from kinpaint.data.stamps import stamps_report
+
+        print(stamps_report(args.root))
         return
     from kinpaint.data.store import Store
 

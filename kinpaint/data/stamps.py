@@ -302,3 +302,26 @@ def language_counts(stamps):
         for language in stamp.descriptions:
             counts[language] = counts.get(language, 0) + 1
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def stamps_report(root=None):
+    """What the stamp folder holds: stamps kept (seen and unseen), why the others were left
+    out, the commonest languages; or how to install the package when nothing is kept."""
+    catalogue = stamp_catalogue(root, warn=lambda message: None)
+    kept = [stamp for stamp in catalogue if not stamp.left_out]
+    if not kept:
+        return (f"{PACKAGE:<28} {REGISTRY:<7} no photographic stamp under {stamp_folder(root)}\n"
+                f"missing; install with:\n  {INSTALL}")
+    seen = sum(stamp.split == "seen" for stamp in kept)
+    lines = [f"{PACKAGE:<28} {REGISTRY:<7} {len(kept):>4} of {len(catalogue)} stamps kept: "
+             f"{seen} seen, {len(kept) - seen} unseen"]
+    reasons = {}
+    for stamp in catalogue:
+        if stamp.left_out:
+            reason = "same file as another" if stamp.left_out.startswith("same file as") else stamp.left_out
+            reasons[reason] = reasons.get(reason, 0) + 1
+    lines += [f"  left out, {reason}: {count}" for reason, count in sorted(reasons.items(), key=lambda item: -item[1])]
+    languages = language_counts(kept)
+    lines.append(f"  languages: {len(languages)}; " + ", ".join(f"{code} {count}" for code, count in
+                                                                list(languages.items())[:8]))
+    return "\n".join(lines)
