@@ -23,7 +23,7 @@ from kinpaint.distribute import fit_on_workers, is_chief, split_cpu, tf_config
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPTS = os.path.join(ROOT, "tests", "scripts")
 MIRRORED_CASES = ("context", "context-no-adversary", "dcgan", "dcgan-schedule", "pixel", "fourier", "backup-pixel",
-                  "backup-dcgan")
+                  "backup-dcgan", "masks")
 TIME_LIMIT = 240  # seconds for any one subprocess run; a hang fails instead of stalling CI
 
 
@@ -56,6 +56,11 @@ def test_two_replicas_take_the_same_steps_as_one(mirrored, case):
     assert result["moved"] > 1e-3, f"{case}: training hardly moved the weights ({result['moved']})"
     # Measured gaps are 5e-7 to 1.3e-6 of the step; a replica-scaling bug gives the step itself.
     assert result["gap"] < 1e-3 * result["moved"], f"{case}: 2 replicas differ from 1 by {result['gap']}"
+
+
+def test_each_replica_draws_its_own_masks_and_one_replica_draws_as_before(mirrored):
+    assert mirrored["masks"]["replicas_differ"], "two replicas drew the same masks: they train on half the variety"
+    assert mirrored["masks"]["first_is_single"]
 
 
 def test_a_dcgan_schedule_on_several_replicas_is_refused_clearly(mirrored):

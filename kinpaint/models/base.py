@@ -211,7 +211,10 @@ class InpaintingModel(keras.Model):
         bank = tf.constant(self._mask_bank)
         if len(self._mask_bank) == 1:
             return tf.repeat(bank, batch_size, axis=0)
-        seed = tf.stack([tf.constant(64, tf.int64), tf.cast(self._step_counter(), tf.int64)])
+        # Each replica of a strategy draws its own masks; one replica (id 0) draws as it always did.
+        replica = tf.distribute.get_replica_context()
+        replica = 0 if replica is None else replica.replica_id_in_sync_group
+        seed = tf.stack([64 + tf.cast(replica, tf.int64), tf.cast(self._step_counter(), tf.int64)])
         return tf.gather(bank, tf.random.stateless_uniform((batch_size,), seed, 0, len(self._mask_bank), tf.int32))
 
     def inpainter(self, **options):

@@ -9,6 +9,9 @@ Prints one JSON line per case:
         difference between 1 and 2 replicas, "finite": every logged value finite}
     dcgan-schedule
         {"case", "error": what fit on 2 replicas with compile(d_steps=2, g_steps=1) raised}
+    masks
+        {"case", "replicas_differ": the two replicas drew different masks for one step,
+        "first_is_single": replica 0 drew what one replica draws}
     backup-pixel, backup-dcgan
         {"case", "resumed_epochs", "gap": a run interrupted by a crash and resumed by
         keras.callbacks.BackupAndRestore, against an uninterrupted one, "moved",
@@ -19,6 +22,7 @@ magnifies float rounding past the tolerance. Run as a script: logical devices mu
 set before TensorFlow starts.
 """
 
+import contextlib
 import json
 import math
 import sys
@@ -148,8 +152,25 @@ def optimizer_steps(model):
     return sum(int(optimizer.iterations.numpy()) for optimizer in optimizers(model))
 
 
+def drawn_masks():
+    """Masks drawn for a batch without masks, by each replica and by a model without a strategy."""
+    def model(scope=None):
+        with scope or contextlib.nullcontext():
+            model = FourierInpainter(image_size=SIZE, width=4, blocks=1, mask_kind="strokes", precision="float32")
+            model.compile(keras.optimizers.SGD(0.5))
+        return model
+
+    single = model()._draw_masks(4).numpy()
+    mirrored = model(strategy.scope())
+    per_replica = strategy.experimental_local_results(strategy.run(tf.function(lambda: mirrored._draw_masks(4))))
+    first, second = (replica.numpy() for replica in per_replica)
+    return {"replicas_differ": bool((first != second).any()), "first_is_single": bool((first == single).all())}
+
+
 for case in sys.argv[1:]:
-    if case.startswith("backup-"):
+    if case == "masks":
+        result = drawn_masks()
+    elif case.startswith("backup-"):
         result = backup(case[len("backup-"):])
     elif case == "dcgan-schedule":
         result = refused(case)
