@@ -198,7 +198,7 @@ def train(config):
     train_data = setup.dataset(store, train_split, config.batch_size, drop_remainder=True, **options).repeat()
     validation = None
     if "val" in store.splits:
-        validation = setup.dataset(store, "val", config.batch_size, shuffle=False, **options)
+        validation = setup.dataset(store, "val", config.batch_size, shuffle=False, fixed=True, **options)
     sample = next(iter(setup.dataset(store, split_or_whole(store, "val"), 8, shuffle=False, masks=config.masks)))
     if not config.resume:
         _remove_run_files(paths)  # --force: the old run goes as a whole, before the new one writes anything

@@ -46,6 +46,20 @@ def test_random_policy_draws_one_of_the_images_captions_and_changes_per_epoch():
     assert list(first) != list(second)
 
 
+def test_a_fixed_dataset_reads_the_same_masks_and_captions_every_pass_as_validation_needs():
+    images, captions, _ = small_arrays(30)
+    for shuffle in (False, True):
+        drawn = make_dataset(ArraySource(images, captions), batch_size=8, masks="strokes", shuffle=shuffle, seed=1)
+        first, second = collect(drawn)[1], collect(drawn)[1]
+        assert not np.array_equal(first["mask"], second["mask"])  # training: new holes every epoch
+        fixed = make_dataset(ArraySource(images, captions), batch_size=8, masks="strokes", shuffle=shuffle, seed=1,
+                             fixed=True)
+        first, second = collect(fixed)[1], collect(fixed)[1]
+        for key in ("image", "mask"):
+            np.testing.assert_array_equal(first[key], second[key])
+        assert list(first["caption"]) == list(second["caption"])
+
+
 def test_all_policy_yields_every_caption_once():
     images, captions, _ = small_arrays()
     _, merged = collect(make_dataset(ArraySource(images, captions), batch_size=7, caption_policy="all", seed=3))

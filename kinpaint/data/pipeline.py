@@ -123,6 +123,7 @@ def make_dataset(
     seed=0,
     block_size=256,
     drop_remainder=False,
+    fixed=False,
 ):
     """Batches of `{"image", "mask", "caption"}` from a store, arrays or a built-in name.
 
@@ -138,6 +139,8 @@ def make_dataset(
         shuffle: visit blocks and examples in a seeded random order.
         seed: seed of every random choice (order, captions, masks).
         block_size: images per contiguous read.
+        fixed: every pass reads the same order, masks and captions, so that scores of
+            different epochs compare (validation); otherwise each pass draws anew.
 
     Returns:
         a `tf.data.Dataset`.
@@ -153,7 +156,7 @@ def make_dataset(
         bank = check_masks(np.asarray(masks, np.float32), (None, size, size, 3))
         bank = bank[None] if bank.ndim == 3 else bank
     caption_spec = _caption_spec(policy, source, embeddings)
-    blocks = _BlockReader(source, start, stop, policy, embeddings, len(bank), shuffle, seed, block_size)
+    blocks = _BlockReader(source, start, stop, policy, embeddings, len(bank), shuffle, seed, block_size, fixed)
 
     signature = {
         "image": tf.TensorSpec((None, size, size, 3), tf.uint8),
@@ -163,7 +166,7 @@ def make_dataset(
         signature["caption"] = caption_spec
     dataset = tf.data.Dataset.from_generator(blocks, output_signature=signature).unbatch()
     if shuffle:
-        dataset = dataset.shuffle(4 * block_size, seed=seed)
+        dataset = dataset.shuffle(4 * block_size, seed=seed, reshuffle_each_iteration=not fixed)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
     bank = tf.constant(bank, tf.float32)
 
@@ -210,9 +213,10 @@ def _caption_spec(policy, source, embeddings):
 
 
 class _BlockReader:
-    """Callable generator of blocks; epoch `e` uses `default_rng([seed, e])`."""
+    """Callable generator of blocks; epoch `e` uses `default_rng([seed, e])`, or epoch 0's
+    every time when `fixed`."""
 
-    def __init__(self, source, start, stop, policy, embeddings, bank_size, shuffle, seed, block_size):
+    def __init__(self, source, start, stop, policy, embeddings, bank_size, shuffle, seed, block_size, fixed=False):
         self.source = source
         self.blocks = [(a, min(a + block_size, stop)) for a in range(start, stop, block_size)]
         self.policy = policy
@@ -220,7 +224,7 @@ class _BlockReader:
         self.bank_size = bank_size
         self.shuffle = shuffle
         self.seed = seed
-        self.epochs = itertools.count()
+        self.epochs = itertools.repeat(0) if fixed else itertools.count()
 
     def __call__(self):
         rng = np.random.default_rng([self.seed, next(self.epochs)])
