@@ -32,6 +32,7 @@ gnu-sitting, apple_fuji and apple_red are one kind each) hashes below `UNSEEN_FR
 fifth). Kinds stay whole, and a stamp's split does not move when others are added or left out.
 """
 
+import collections
 import dataclasses
 import functools
 import hashlib
@@ -51,6 +52,7 @@ MIN_TEXTURE = 0.25
 TEXTURE_LEVELS = 3
 UNSEEN_FRACTION = 0.2
 MIRROR_SUFFIX = "_mirror"
+SAME_FILE = "same file as"  # `left_out` of a copy: "same file as NAME", NAME the first path kept
 # Textured, but drawn: the texture rule keeps them, a look at the contact sheet does not.
 DRAWINGS = frozenset({
     "clothes/button",
@@ -272,7 +274,7 @@ def _classify(name, path, first_of_content, warn, Image):
         return Stamp(**record, left_out="little texture")
     digest = hashlib.sha1(content).hexdigest()
     if digest in first_of_content:
-        return Stamp(**record, left_out=f"same file as {first_of_content[digest]}")
+        return Stamp(**record, left_out=f"{SAME_FILE} {first_of_content[digest]}")
     first_of_content[digest] = name
     return Stamp(**record)
 
@@ -315,12 +317,9 @@ def stamps_report(root=None):
     seen = sum(stamp.split == "seen" for stamp in kept)
     lines = [f"{PACKAGE:<28} {REGISTRY:<7} {len(kept):>4} of {len(catalogue)} stamps kept: "
              f"{seen} seen, {len(kept) - seen} unseen"]
-    reasons = {}
-    for stamp in catalogue:
-        if stamp.left_out:
-            reason = "same file as another" if stamp.left_out.startswith("same file as") else stamp.left_out
-            reasons[reason] = reasons.get(reason, 0) + 1
-    lines += [f"  left out, {reason}: {count}" for reason, count in sorted(reasons.items(), key=lambda item: -item[1])]
+    reasons = collections.Counter(f"{SAME_FILE} another" if stamp.left_out.startswith(SAME_FILE) else stamp.left_out
+                                  for stamp in catalogue if stamp.left_out)
+    lines += [f"  left out, {reason}: {count}" for reason, count in reasons.most_common()]
     languages = language_counts(kept)
     lines.append(f"  languages: {len(languages)}; " + ", ".join(f"{code} {count}" for code, count in
                                                                 list(languages.items())[:8]))
