@@ -287,3 +287,17 @@ def test_train_init_fine_tunes_a_trained_model_with_a_fresh_optimizer(shapes_sto
                  str(tmp_path / "missing.keras"), *options]) == 2
     assert "missing.keras" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+def test_train_fourier_takes_caption_noise_and_refuses_it_without_captions(shapes_store, tmp_path, capsys):
+    from kinpaint.saving import load_model
+
+    out = tmp_path / "noisy"
+    assert main(["train", "fourier", "--data", shapes_store, "--out", str(out), "--width", "4", "--blocks", "1",
+                 "--captions", "words", "--caption-noise", "2", *FOURIER_FIT]) == 0
+    assert load_model(str(out / "fourier_inpainter.keras")).caption_noise == 2.0
+    capsys.readouterr()
+    assert main(["train", "fourier", "--data", shapes_store, "--out", str(tmp_path / "plain"), "--width", "4",
+                 "--blocks", "1", "--caption-noise", "2", *FOURIER_FIT]) == 2
+    assert "caption_noise=2.0 needs a model that reads captions" in capsys.readouterr().err
+    assert not (tmp_path / "plain").exists()

@@ -218,6 +218,24 @@ def test_caption_dropout_hides_captions_in_training():
     assert np.abs(moved.generator.get_layer("fourier_0_caption").weights[0].numpy()).max() > 0
 
 
+def test_caption_noise_is_drawn_in_training_only_and_scales_with_the_vector():
+    vectors = np.random.default_rng(0).normal(size=(256, 64)).astype(np.float32)
+    vectors[:128] *= 10.0  # ten times longer vectors get ten times the noise
+    model = tiny(caption_dim=64, caption_noise=0.5, caption_dropout=0.0)
+    np.testing.assert_array_equal(model.caption_vectors(vectors, 256, training=False), vectors)
+    noise = np.asarray(model.caption_vectors(vectors, 256, training=True)) - vectors
+    rms = np.sqrt(np.mean(np.square(vectors), axis=-1))
+    spread = noise.std(axis=-1) / rms
+    np.testing.assert_allclose(spread.mean(), 0.5, rtol=0.05)
+    assert np.corrcoef(noise[:, 0], noise[:, 1])[0, 1] < 0.2  # independent per component
+    hidden = tiny(caption_dim=64, caption_noise=0.5, caption_dropout=1.0)
+    np.testing.assert_array_equal(hidden.caption_vectors(vectors, 256, training=True), 0)  # no caption stays none
+    with pytest.raises(ValueError, match="caption_noise"):
+        tiny(caption_dim=64, caption_noise=-1.0)
+    with pytest.raises(ValueError, match="needs a model that reads captions"):
+        tiny(caption_noise=1.0)
+
+
 def test_an_object_layer_starts_almost_transparent_and_paints_over_the_fill():
     images, masks, captions = captioned_batch(4)
     model = tiny(caption_encoder=words(), object_layer=True)
@@ -243,7 +261,7 @@ def test_a_captioned_model_round_trips_its_config_and_keras_file(tmp_path, reads
         model = tiny(caption_encoder=words(), caption_units=8, caption_dropout=0.25, object_layer=True)
     else:
         captions = np.random.default_rng(0).normal(size=(8, 5)).astype(np.float32)
-        model = tiny(caption_dim=5, caption_units=8, caption_dropout=0.25)
+        model = tiny(caption_dim=5, caption_units=8, caption_dropout=0.25, caption_noise=2.0)
     data = {"image": images, "mask": masks, "caption": captions}
     model.fit(data, batch_size=4, epochs=1, verbose=0)
     clone = FourierInpainter.from_config(model.get_config())
@@ -252,6 +270,7 @@ def test_a_captioned_model_round_trips_its_config_and_keras_file(tmp_path, reads
     loaded = keras.models.load_model(tmp_path / "captioned.keras")
     assert (loaded.caption_dim, loaded.caption_units, loaded.caption_dropout) == (model.caption_dim, 8, 0.25)
     assert loaded.object_layer == (reads == "words")
+    assert loaded.caption_noise == model.caption_noise
     for given in (captions, None):
         np.testing.assert_allclose(loaded.inpaint(images, masks, given), model.inpaint(images, masks, given),
                                    atol=1e-6)

@@ -70,6 +70,10 @@ def add_parser(commands):
     fourier.add_argument("--reconstruction", choices=RECONSTRUCTIONS, help="hole loss (default: log_l2)")
     fourier.add_argument("--object-layer", action="store_const", const=True,
                          help="also paint a layer of colour and opacity over the fill (with --captions: an object)")
+    fourier.add_argument("--caption-noise", type=nonnegative_float,
+                         help="with --captions: Gaussian noise added to each caption vector in training, this many "
+                         "times its root mean square component, so captions never seen map to fills more smoothly "
+                         "(default: 0, none)")
 
 
 def _add_model(models, name):

@@ -74,6 +74,11 @@ class InpaintingModel(keras.Model):
             None. Neither: an unconditioned model.
         caption_dropout: fraction of training examples whose caption is hidden (a zero
             vector), so the model also works with `captions=None`.
+        caption_noise: in training, Gaussian noise is added to each caption vector, its
+            standard deviation per component this many times the vector's root mean square
+            component (0: none). Noise on an input acts as a ridge penalty on what reads it
+            (Bishop 1995): the model learns a smoother map from captions to fills, one that
+            carries over better to captions it never saw.
         mask_kind: the holes drawn for batches that come without masks: `"centre"`,
             `"rectangle"` or `"strokes"` (see `kinpaint.data.masks`).
 
@@ -83,7 +88,7 @@ class InpaintingModel(keras.Model):
     """
 
     def __init__(self, image_size=64, caption_encoder=None, caption_dim=None, caption_dropout=0.0,
-                 mask_kind="centre", **kwargs):
+                 mask_kind="centre", caption_noise=0.0, **kwargs):
         super().__init__(**kwargs)
         self.image_size = int(image_size)
         if mask_kind not in MASK_KINDS:
@@ -96,6 +101,12 @@ class InpaintingModel(keras.Model):
             caption_dim = caption_encoder.output_dim
         self.caption_dim = None if caption_dim is None else int(caption_dim)
         self.caption_dropout = float(caption_dropout)
+        self.caption_noise = float(caption_noise)
+        if not self.caption_noise >= 0:
+            raise ValueError(f"caption_noise must be a number at least 0, got {caption_noise!r}")
+        if self.caption_noise and self.caption_dim is None:
+            raise ValueError(f"caption_noise={caption_noise!r} needs a model that reads captions (a caption encoder "
+                             "or caption_dim)")
         self._mask_bank = None
 
     def _step_counter(self):
@@ -140,6 +151,10 @@ class InpaintingModel(keras.Model):
             return None
         vectors = caption_vectors(captions, batch_size, self.caption_dim, self.caption_encoder, training,
                                   owner=type(self).__name__)
+        if captions is not None and training and self.caption_noise > 0:
+            seed = tf.stack([tf.constant(20171, tf.int64), tf.cast(self._step_counter(), tf.int64)])
+            spread = self.caption_noise * ops.sqrt(ops.mean(ops.square(vectors), axis=-1, keepdims=True))
+            vectors = vectors + spread * tf.random.stateless_normal(ops.shape(vectors), seed=seed)
         if captions is not None and training and self.caption_dropout > 0:
             seed = tf.stack([tf.constant(20170, tf.int64), tf.cast(self._step_counter(), tf.int64)])
             keep = tf.random.stateless_uniform((batch_size, 1), seed=seed) >= self.caption_dropout
@@ -308,6 +323,7 @@ class InpaintingModel(keras.Model):
             "caption_encoder": serialize_optional(self.caption_encoder),
             "caption_dim": None if self.caption_encoder is not None else self.caption_dim,
             "caption_dropout": self.caption_dropout,
+            "caption_noise": self.caption_noise,
             "mask_kind": self.mask_kind,
         }
 
