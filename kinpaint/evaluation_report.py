@@ -10,7 +10,7 @@ from kinpaint.comparison import METRICS
 
 GRID_IMAGES = 8
 HEADERS = {"hole_psnr": "hole PSNR (dB)", "hole_ssim": "hole SSIM", "image_ssim": "image SSIM",
-           "hole_l1": "hole L1", "bits_per_dim": "bits/dim"}
+           "hole_l1": "hole L1", "hole_detail": "hole detail", "bits_per_dim": "bits/dim"}
 
 
 def write_report(evaluation, out):

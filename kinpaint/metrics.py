@@ -11,6 +11,9 @@ Conventions, the same for every function and metric here:
   a metric covers only hole pixels (SSIM: windows centred on hole pixels); with
   `masks=None`, the whole image.
 - every function returns one value per image, `(B,)`.
+
+`detail` is not an error but a measure of sharpness: a blurred fill can score well on
+PSNR, so it says how much of the truth's fine detail a fill has.
 """
 
 import keras
@@ -89,7 +92,26 @@ def ssim(images, predictions, masks=None):
     return _region_mean(local, masks)
 
 
-METRIC_FUNCTIONS = {"psnr": psnr, "ssim": ssim, "l1": l1_error, "l2": l2_error}
+def detail(images, predictions, masks=None):
+    """Fine detail of `predictions` against `images`, `(B,)`: the root mean square difference
+    between neighbouring pixels (across and down) of the prediction, divided by the truth's.
+    Over the hole: the pairs of neighbours with a hole pixel in them. 1: as much detail as
+    the truth; a blur scores below 1, noise above. 0 where the truth has no detail there."""
+
+    def energy(values):
+        values = _unit(values)
+        across, down = values[:, :, 1:] - values[:, :, :-1], values[:, 1:] - values[:, :-1]
+        if masks is None:
+            return (_region_mean(tf.square(across), None) + _region_mean(tf.square(down), None)) / 2.0
+        known = tf.cast(masks, tf.float32)
+        return (_region_mean(tf.square(across), known[:, :, 1:] * known[:, :, :-1])
+                + _region_mean(tf.square(down), known[:, 1:] * known[:, :-1])) / 2.0
+
+    truth = energy(images)
+    return tf.where(truth > _MIN_MSE, tf.sqrt(energy(predictions) / tf.maximum(truth, _MIN_MSE)), 0.0)
+
+
+METRIC_FUNCTIONS = {"psnr": psnr, "ssim": ssim, "l1": l1_error, "l2": l2_error, "detail": detail}
 
 
 @keras.saving.register_keras_serializable(package="kinpaint")
@@ -97,7 +119,7 @@ class ImageMetric(keras.metrics.Mean):
     """Running mean of one image metric, over the hole or over the whole image.
 
     Args:
-        kind: `"psnr"`, `"ssim"`, `"l1"` or `"l2"`.
+        kind: `"psnr"`, `"ssim"`, `"l1"`, `"l2"` or `"detail"`.
         region: `"hole"` (needs masks in `update_state`) or `"image"`.
         name: defaults to `"<region>_<kind>"`, e.g. `"hole_psnr"`.
 

@@ -3,7 +3,7 @@ import pytest
 import tensorflow as tf
 
 from kinpaint.data.masks import centre_mask
-from kinpaint.metrics import ImageMetric, l1_error, l2_error, psnr, ssim
+from kinpaint.metrics import ImageMetric, detail, l1_error, l2_error, psnr, ssim
 
 
 def pair(seed=0, size=32, noise=0.2):
@@ -44,6 +44,22 @@ def test_hole_metrics_see_only_the_hole():
     assert (ssim(images, images, masks).numpy() == pytest.approx(1.0))
     assert (psnr(images, perfect_hole, masks).numpy() == pytest.approx(100.0))
     assert (ssim(images, predictions, masks).numpy() < 0.99).all()
+
+
+def test_detail_is_one_for_the_truth_below_for_a_blur_and_sees_only_the_hole():
+    images = tf.image.resize(pair(size=16)[0], (32, 32), "bilinear").numpy()  # smooth enough to blur further
+    masks = np.repeat(centre_mask(32, 16)[None], 3, axis=0)
+    blurred = tf.nn.avg_pool2d(np.pad(images, [(0, 0), (1, 1), (1, 1), (0, 0)], mode="edge"), 3, 1, "VALID").numpy()
+    noisy = images + np.random.default_rng(1).normal(0, 0.2, images.shape).astype(np.float32)
+    for region in (masks, None):
+        np.testing.assert_allclose(detail(images, images, region), 1.0, rtol=1e-6)
+        assert (detail(images, blurred, region).numpy() < 0.9).all()
+        assert (detail(images, noisy, region).numpy() > 1.1).all()
+    outside_changed = blurred.copy()
+    outside_changed[:, :4] = noisy[:, :4]
+    np.testing.assert_allclose(detail(images, blurred, masks), detail(images, outside_changed, masks), rtol=1e-6)
+    flat = np.zeros_like(images)  # no detail in the truth: 0, not a division by zero
+    np.testing.assert_array_equal(detail(flat, images, masks), 0.0)
 
 
 def test_keras_metric_accumulates_and_round_trips():
