@@ -85,9 +85,14 @@ def build_model(config, setup, image_size):
     return _compiled(model, config)
 
 
-def fine_tuning_start(config, image_size):
+def fine_tuning_start(config, image_size, store=None):
     """The compiled new model of `config` that starts from the weights of `config.init` (a
-    `.keras` path or a pretrained name) with fresh optimizers, training on `image_size` crops."""
+    `.keras` path or a pretrained name) with fresh optimizers, training on `image_size` crops.
+
+    A `FourierInpainter` trained without captions can start a run with captions (read from
+    `store`): its caption layers are new and start as the identity (`CaptionFiLM`), so the
+    model starts filling exactly as the one it came from and learns only what captions add.
+    """
     from kinpaint.pretrained_models import resolve_model
 
     source = resolve_model(config.init)
@@ -95,14 +100,31 @@ def fine_tuning_start(config, image_size):
     if type(source) is not kind:
         raise ValueError(f"init {config.init} is a {type(source).__name__}, not a {kind.__name__}: "
                          f"`kinpaint train {config.model}` starts only from its own kind")
+    settings = {**source.get_config(), "image_size": image_size, "precision": config.precision}
     reads_captions = config.captions != "none"
+    if not source.conditioned and reads_captions and config.model == "fourier" and store is not None:
+        setup = CaptionSetup.for_training(store, config.captions, config.caption_policy)
+        model = kind(**{**settings, **config.model_options, "caption_encoder": setup.encoder,
+                        "caption_dim": setup.caption_dim})
+        copy_weights_by_name(source.generator, model.generator)
+        return _compiled(model, config)
+    if config.model_options:
+        raise ValueError(f"init keeps the architecture and captions of {config.init}; "
+                         f"{sorted(config.model_options)} set only captions it adds")
     if source.conditioned != reads_captions:
         raise ValueError(f"init {config.init} {'reads' if source.conditioned else 'does not read'} captions but the run "
                          f"has captions {config.captions!r}: fine-tuning keeps the model's captions; pass "
                          f"--captions {'to name them' if source.conditioned else 'none'}")
-    model = kind.from_config({**source.get_config(), "image_size": image_size, "precision": config.precision})
+    model = kind.from_config(settings)
     model.set_weights(source.get_weights())
     return _compiled(model, config)
+
+
+def copy_weights_by_name(source, target):
+    """Set each layer of the network `target` that `source` has too (by name) to its weights."""
+    for layer in source.layers:
+        if layer.weights:
+            target.get_layer(layer.name).set_weights(layer.get_weights())
 
 
 def model_class(kind):
@@ -182,7 +204,7 @@ def train(config):
                   "(the last run was stopped after logging them, before saving the model)")
         setup = CaptionSetup.of_model(model, store, config.captions, config.caption_policy)
     elif config.init is not None:
-        model = fine_tuning_start(config, store.image_size)
+        model = fine_tuning_start(config, store.image_size, store)
         setup = CaptionSetup.of_model(model, store, config.captions, config.caption_policy)
     else:
         setup = CaptionSetup.for_training(store, config.captions, config.caption_policy)

@@ -16,6 +16,7 @@ MODEL_RUN_DEFAULTS = {
     "fourier": {"captions": "none", "caption_policy": "random", "batch_size": 32, "learning_rate": 1e-3},
 }
 MODEL_KINDS = tuple(MODEL_FILES)
+CAPTION_OPTIONS = ("caption_units", "caption_dropout", "caption_noise")  # of captions added by init
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,7 +37,9 @@ class RunConfig:
         resume: continue the run in `out`; `force`: replace it.
         init: start from the weights of a trained model of the same kind (a `.keras` path or a
             pretrained name such as `"photos"`), with a fresh optimizer: fine-tuning. Its
-            architecture and captions are kept, so `model_options` must be empty.
+            architecture and captions are kept, so `model_options` must be empty; `captions`
+            other than `"none"` add captions to a `"fourier"` model trained without them, and
+            then `model_options` may set the new captions' `CAPTION_OPTIONS`.
         seed: seed of the data order, captions and masks.
         verbose: Keras' `fit` verbosity.
         model_options: the model's own constructor arguments (e.g. `{"widths": (32, 64)}`);
@@ -91,8 +94,9 @@ class RunConfig:
         if self.init is not None and self.resume:
             raise ValueError("init starts a new run from a trained model and resume continues the run in out: "
                              "choose one")
-        if self.init is not None and self.model_options:
-            raise ValueError(f"init keeps the architecture of {self.init}; leave out {sorted(self.model_options)}")
+        if self.init is not None and set(self.model_options) - set(CAPTION_OPTIONS):
+            raise ValueError(f"init keeps the architecture of {self.init}; leave out "
+                             f"{sorted(set(self.model_options) - set(CAPTION_OPTIONS))}")
 
     @property
     def model_file(self):

@@ -273,13 +273,20 @@ def test_train_init_fine_tunes_a_trained_model_with_a_fresh_optimizer(shapes_sto
 
     refused = {
         ("--width", "8"): "init keeps the architecture",
+        ("--caption-noise", "1"): "set only captions it adds",
         ("--resume",): "choose one",
-        ("--captions", "words"): "does not read captions",
     }
     for extra, message in refused.items():
         assert main(["train", "fourier", "--data", shapes_store, "--out", str(tmp_path / "r"), "--init", source,
                      *options, *extra]) == 2
         assert message in capsys.readouterr().err, extra
+    captioned = tmp_path / "captioned"
+    assert main(["train", "fourier", "--data", shapes_store, "--out", str(captioned), "--init", source,
+                 "--captions", "words", *options]) == 0
+    capsys.readouterr()
+    assert main(["train", "fourier", "--data", shapes_store, "--out", str(tmp_path / "r"), "--init",
+                 str(captioned / "fourier_inpainter.keras"), *options]) == 2
+    assert "reads captions but the run has captions 'none'" in capsys.readouterr().err
     assert main(["train", "context-encoder", "--data", shapes_store, "--out", str(tmp_path / "r"), "--init", source,
                  "--captions", "none", "--epochs", "1", "--batch-size", "8"]) == 2
     assert "is a FourierInpainter, not a ContextEncoder" in capsys.readouterr().err
@@ -287,6 +294,28 @@ def test_train_init_fine_tunes_a_trained_model_with_a_fresh_optimizer(shapes_sto
                  str(tmp_path / "missing.keras"), *options]) == 2
     assert "missing.keras" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+def test_init_from_a_captionless_fourier_model_adds_captions_that_start_as_the_identity(shapes_store, tmp_path):
+    from kinpaint.data import Store, make_dataset
+    from kinpaint.recipes import fine_tuning_start, run_config
+    from kinpaint.saving import load_model
+
+    first = tmp_path / "first"
+    assert main(["train", "fourier", "--data", shapes_store, "--out", str(first), "--width", "4", "--blocks", "1",
+                 *FOURIER_FIT]) == 0
+    source = load_model(str(first / "fourier_inpainter.keras"))
+    config = run_config("fourier", shapes_store, str(tmp_path / "x"), init=str(first / "fourier_inpainter.keras"),
+                        captions="words")
+    start = fine_tuning_start(config, 32, Store(shapes_store))
+    assert start.conditioned and not source.conditioned and int(start.optimizer.iterations) == 0
+    noisy = run_config("fourier", shapes_store, str(tmp_path / "y"), init=str(first / "fourier_inpainter.keras"),
+                       captions="words", caption_noise=2.0, caption_units=8)
+    assert (fine_tuning_start(noisy, 32, Store(shapes_store)).caption_noise, start.caption_noise) == (2.0, 0.0)
+    batch = next(iter(make_dataset(shapes_store, "test", batch_size=4, shuffle=False)))
+    images, masks = np.asarray(batch["image"]), np.asarray(batch["mask"])
+    captions = [str(text) for text in np.asarray(batch["caption"]).astype(str)]
+    np.testing.assert_allclose(start.inpaint(images, masks, captions), source.inpaint(images, masks), atol=1e-5)
 
 
 def test_train_fourier_takes_caption_noise_and_refuses_it_without_captions(shapes_store, tmp_path, capsys):

@@ -236,6 +236,32 @@ def test_caption_noise_is_drawn_in_training_only_and_scales_with_the_vector():
         tiny(caption_noise=1.0)
 
 
+def test_caption_guidance_moves_the_fill_between_no_caption_and_the_caption(tmp_path):
+    keras.utils.set_random_seed(0)
+    images, masks, captions = captioned_batch(8)
+    model = tiny(caption_encoder=words(), caption_dropout=0.3)
+    model.fit({"image": images, "mask": masks, "caption": captions}, batch_size=4, epochs=3, verbose=0)
+    with_caption, without = model.inpaint(images, masks, list(captions)), model.inpaint(images, masks)
+    assert np.abs(with_caption - without).max() > 1e-3  # the caption changes the fill
+    model.caption_guidance = 0.5  # set on a trained model: the next fill uses it
+    np.testing.assert_allclose(model.inpaint(images, masks, list(captions)),
+                               np.clip((with_caption + without) / 2, -1, 1), atol=1e-5)
+    np.testing.assert_allclose(model.inpaint(images, masks), without, atol=1e-6)  # no caption: unchanged
+    model.caption_guidance = 0
+    np.testing.assert_allclose(model.inpaint(images, masks, list(captions)), without, atol=1e-5)
+    model.caption_guidance = 0.5
+    model.save(tmp_path / "guided.keras")
+    loaded = keras.models.load_model(tmp_path / "guided.keras")
+    assert loaded.caption_guidance == 0.5
+    np.testing.assert_allclose(loaded.inpaint(images, masks, list(captions)),
+                               model.inpaint(images, masks, list(captions)), atol=1e-5)
+    for bad in (-1, float("nan"), "strong", True):
+        with pytest.raises(ValueError, match="caption_guidance must be a number at least 0"):
+            model.caption_guidance = bad
+    with pytest.raises(ValueError, match="needs a model that reads captions"):
+        tiny(caption_guidance=0.5)
+
+
 def test_an_object_layer_starts_almost_transparent_and_paints_over_the_fill():
     images, masks, captions = captioned_batch(4)
     model = tiny(caption_encoder=words(), object_layer=True)

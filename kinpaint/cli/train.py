@@ -98,7 +98,8 @@ def _add_model(models, name):
     parser.add_argument("--steps-per-epoch", type=positive_int, default=None)
     parser.add_argument("--init", metavar="MODEL",
                         help="start from this trained model's weights (a .keras file or a pretrained name such as "
-                        "photos), with a fresh optimizer: fine-tuning; its architecture and captions are kept")
+                        "photos), with a fresh optimizer: fine-tuning; its architecture and captions are kept, except "
+                        "that --captions adds captions to a fourier model trained without (they start as the identity)")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--resume", action="store_true", help="continue the run in --out")
     group.add_argument("--force", action="store_true", help="replace the run in --out")

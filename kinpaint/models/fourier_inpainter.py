@@ -87,6 +87,11 @@ class FourierInpainter(InpaintingModel):
             Fourier block (`CaptionFiLM`, starting as the identity).
         caption_dropout: fraction of training examples whose caption is hidden (a zero
             vector), so the model also fills with `captions=None`.
+        caption_guidance: how far a fill with a caption goes from the fill without one
+            (classifier-free guidance's form, Ho & Salimans 2022): `none + w * (caption - none)`.
+            1 (the default): the captioned fill as it is; below 1 the caption's effect is
+            shrunk, which helps when captions name things training never showed (a
+            settable attribute: set it on a trained model, then save it).
         object_layer: the generator also paints a layer over its fill, a colour and an
             opacity per pixel: `(1 - opacity) * fill + opacity * colour`, the form of the
             `objects` oracle (`benchmarks/objects_bounds.py`). Colours are not scaled by the
@@ -124,7 +129,7 @@ class FourierInpainter(InpaintingModel):
 
     def __init__(self, image_size=64, width=32, blocks=4, downsamples=2, caption_encoder=None, caption_dim=None,
                  caption_units=64, caption_dropout=0.1, object_layer=False, coarse_side=None, precision="auto",
-                 **kwargs):
+                 caption_guidance=1.0, **kwargs):
         super().__init__(image_size, caption_encoder, caption_dim, caption_dropout, **kwargs)
         self.width, self.blocks, self.downsamples = int(width), int(blocks), int(downsamples)
         if self.image_size % 2**self.downsamples:
@@ -143,7 +148,21 @@ class FourierInpainter(InpaintingModel):
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("reconstruction_loss", "hole_psnr")}
         self._inpaint_function = None
         self.reconstruction = None  # set by compile
+        self.caption_guidance = caption_guidance
         self.built = True
+
+    @property
+    def caption_guidance(self):
+        return self._caption_guidance
+
+    @caption_guidance.setter
+    def caption_guidance(self, value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
+            raise ValueError(f"caption_guidance must be a number at least 0, got {value!r}")
+        if value != 1 and not self.conditioned:
+            raise ValueError(f"caption_guidance={value!r} needs a model that reads captions")
+        self._caption_guidance = float(value)
+        self._inpaint_function = None  # traced with the old value
 
     def _step_counter(self):
         return self.optimizer.iterations
@@ -170,7 +189,11 @@ class FourierInpainter(InpaintingModel):
     def call(self, inputs, training=False):
         images, masks, captions = self._unpack(inputs)
         vectors = self.caption_vectors(captions, ops.shape(images)[0], training)
-        return composite(images, masks, self._generate(images, masks, vectors, training))
+        fills = self._generate(images, masks, vectors, training)
+        if vectors is not None and captions is not None and not training and self.caption_guidance != 1:
+            plain = self._generate(images, masks, None, training)
+            fills = ops.clip(plain + self.caption_guidance * (fills - plain), -1.0, 1.0)
+        return composite(images, masks, fills)
 
     def compile(self, optimizer=None, reconstruction="log_l2", **kwargs):
         """Adam (1e-3, clipnorm 1) unless given; the hole loss `reconstruction` (see `losses.hole_error`)."""
@@ -263,7 +286,7 @@ class FourierInpainter(InpaintingModel):
     def get_config(self):
         return {**super().get_config(), "width": self.width, "blocks": self.blocks, "downsamples": self.downsamples,
                 "caption_units": self.caption_units, "object_layer": self.object_layer, "coarse_side": self.coarse_side,
-                "precision": self.precision}
+                "precision": self.precision, "caption_guidance": self.caption_guidance}
 
     def get_compile_config(self):
         return compile_config(self, ("optimizer",), reconstruction=self.reconstruction)
