@@ -116,7 +116,7 @@ def evaluate(data, methods, split="test", masks="centre", count=None, seed=0, ba
         if method.model is not None and fixed_size and getattr(method.model, "image_size", size) != size:
             raise ValueError(f"{method.name} fills {method.model.image_size}x{method.model.image_size} images but "
                              f"{data} holds {size}x{size} images")
-        _captions_for(method, "true", texts, vectors)  # a method's captions are there before any work
+        condition_captions(method, "true", texts, vectors)  # a method's captions are there before any work
     from kinpaint.data.masks import make_masks
 
     hole_masks = make_masks(masks, len(images), size, size // 2, seed)
@@ -125,7 +125,7 @@ def evaluate(data, methods, split="test", masks="centre", count=None, seed=0, ba
     bar = _progress(len(runs) * _batches(len(images), batch_size), progress)
     records, fills = [], {}
     for method, condition in runs:
-        method_captions = _captions_for(method, condition, texts, vectors)
+        method_captions = condition_captions(method, condition, texts, vectors)
         filled, seconds = _fill(method, images, hole_masks, method_captions, batch_size, bar)
         if condition == ("true" if method.reads_captions else "none"):
             fills[method.name] = filled
@@ -288,7 +288,9 @@ def bootstrap_interval(values, seed=0, resamples=BOOTSTRAP_RESAMPLES, level=0.95
     return float(values.mean()), float(low), float(high)
 
 
-def _captions_for(method, condition, texts, vectors):
+def condition_captions(method, condition, texts, vectors):
+    """What `method` reads in a caption `condition` (`"true"`, `"other"` or `"none"`): its texts
+    or cached vectors, rolled by one image for `"other"`, or None."""
     if not method.reads_captions or condition == "none":
         return None
     reads_text = method.model is None or method.model.caption_encoder is not None
