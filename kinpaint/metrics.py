@@ -23,6 +23,7 @@ _FILTER_SIZE = 11
 _FILTER_SIGMA = 1.5
 _K1, _K2 = 0.01, 0.03
 _MIN_MSE = 1e-10  # caps PSNR at 100 dB for identical images
+_FLAT = (0.5 / 255) ** 2  # a truth whose neighbours differ less than half a uint8 step has no detail to match
 
 
 def _unit(images):
@@ -95,8 +96,10 @@ def ssim(images, predictions, masks=None):
 def detail(images, predictions, masks=None):
     """Fine detail of `predictions` against `images`, `(B,)`: the root mean square difference
     between neighbouring pixels (across and down) of the prediction, divided by the truth's.
-    Over the hole: the pairs of neighbours with a hole pixel in them. 1: as much detail as
-    the truth; a blur scores below 1, noise above. 0 where the truth has no detail there."""
+    Over the hole: the pairs of neighbours with a hole pixel in them, so a seam at the hole's
+    edge counts as detail. 1: as much detail as the truth; a blur scores below 1, noise
+    above. 0 where the truth has no detail there (its neighbours differ by less than half a
+    uint8 step in root mean square) or there is no hole."""
 
     def energy(values):
         values = _unit(values)
@@ -108,7 +111,7 @@ def detail(images, predictions, masks=None):
                 + _region_mean(tf.square(down), known[:, 1:] * known[:, :-1])) / 2.0
 
     truth = energy(images)
-    return tf.where(truth > _MIN_MSE, tf.sqrt(energy(predictions) / tf.maximum(truth, _MIN_MSE)), 0.0)
+    return tf.where(truth > _FLAT, tf.sqrt(energy(predictions) / tf.maximum(truth, _FLAT)), 0.0)
 
 
 METRIC_FUNCTIONS = {"psnr": psnr, "ssim": ssim, "l1": l1_error, "l2": l2_error, "detail": detail}

@@ -102,15 +102,18 @@ def fine_tuning_start(config, image_size, store=None):
                          f"`kinpaint train {config.model}` starts only from its own kind")
     settings = {**source.get_config(), "image_size": image_size, "precision": config.precision}
     reads_captions = config.captions != "none"
-    if not source.conditioned and reads_captions and config.model == "fourier" and store is not None:
+    if not source.conditioned and reads_captions and config.model == "fourier":
+        if store is None:
+            raise ValueError(f"adding captions to {config.init} needs the store they are read from (store=)")
         setup = CaptionSetup.for_training(store, config.captions, config.caption_policy)
         model = kind(**{**settings, **config.model_options, "caption_encoder": setup.encoder,
                         "caption_dim": setup.caption_dim})
-        copy_weights_by_name(source.generator, model.generator)
+        _copy_weights_by_name(source.generator, model.generator)
         return _compiled(model, config)
     if config.model_options:
-        raise ValueError(f"init keeps the architecture and captions of {config.init}; "
-                         f"{sorted(config.model_options)} set only captions it adds")
+        raise ValueError(f"{sorted(config.model_options)} set the captions that init adds to a fourier model trained "
+                         f"without them; {config.init} keeps its own (pass --captions to add captions to a captionless "
+                         "model)")
     if source.conditioned != reads_captions:
         raise ValueError(f"init {config.init} {'reads' if source.conditioned else 'does not read'} captions but the run "
                          f"has captions {config.captions!r}: fine-tuning keeps the model's captions; pass "
@@ -120,7 +123,7 @@ def fine_tuning_start(config, image_size, store=None):
     return _compiled(model, config)
 
 
-def copy_weights_by_name(source, target):
+def _copy_weights_by_name(source, target):
     """Set each layer of the network `target` that `source` has too (by name) to its weights."""
     for layer in source.layers:
         if layer.weights:

@@ -273,7 +273,7 @@ def test_train_init_fine_tunes_a_trained_model_with_a_fresh_optimizer(shapes_sto
 
     refused = {
         ("--width", "8"): "init keeps the architecture",
-        ("--caption-noise", "1"): "set only captions it adds",
+        ("--caption-noise", "1"): "set the captions that init adds",
         ("--resume",): "choose one",
     }
     for extra, message in refused.items():

@@ -230,8 +230,9 @@ def test_caption_noise_is_drawn_in_training_only_and_scales_with_the_vector():
     assert np.corrcoef(noise[:, 0], noise[:, 1])[0, 1] < 0.2  # independent per component
     hidden = tiny(caption_dim=64, caption_noise=0.5, caption_dropout=1.0)
     np.testing.assert_array_equal(hidden.caption_vectors(vectors, 256, training=True), 0)  # no caption stays none
-    with pytest.raises(ValueError, match="caption_noise"):
-        tiny(caption_dim=64, caption_noise=-1.0)
+    for bad in (-1.0, float("inf"), None):
+        with pytest.raises(ValueError, match="caption_noise must be a finite number at least 0"):
+            tiny(caption_dim=64, caption_noise=bad)
     with pytest.raises(ValueError, match="needs a model that reads captions"):
         tiny(caption_noise=1.0)
 
@@ -249,14 +250,14 @@ def test_caption_guidance_moves_the_fill_between_no_caption_and_the_caption(tmp_
     np.testing.assert_allclose(model.inpaint(images, masks), without, atol=1e-6)  # no caption: unchanged
     model.caption_guidance = 0
     np.testing.assert_allclose(model.inpaint(images, masks, list(captions)), without, atol=1e-5)
-    model.caption_guidance = 0.5
+    model.caption_guidance = np.float32(0.5)  # NumPy numbers too
     model.save(tmp_path / "guided.keras")
     loaded = keras.models.load_model(tmp_path / "guided.keras")
     assert loaded.caption_guidance == 0.5
     np.testing.assert_allclose(loaded.inpaint(images, masks, list(captions)),
                                model.inpaint(images, masks, list(captions)), atol=1e-5)
-    for bad in (-1, float("nan"), "strong", True):
-        with pytest.raises(ValueError, match="caption_guidance must be a number at least 0"):
+    for bad in (-1, float("nan"), float("inf"), "strong", True):
+        with pytest.raises(ValueError, match="caption_guidance must be a finite number at least 0"):
             model.caption_guidance = bad
     with pytest.raises(ValueError, match="needs a model that reads captions"):
         tiny(caption_guidance=0.5)

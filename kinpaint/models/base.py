@@ -7,6 +7,8 @@ trackers and `from_config`. The network builders share `caption_vector_input` an
 `project_caption`.
 """
 
+import math
+import numbers
 import re
 
 import keras
@@ -51,6 +53,12 @@ def check_image_values(images, masks, owner):
     if values.size and (values.min() < -1.0 - IMAGE_RANGE_SLACK or values.max() > 1.0 + IMAGE_RANGE_SLACK):
         raise ValueError(f"{owner} takes images in [-1, 1]; got values in [{values.min():g}, {values.max():g}] "
                          "(uint8 pictures: kinpaint.images.to_model_range converts them)")
+
+
+def nonnegative_number(value):
+    """True for a finite real number at least 0 (NumPy scalars too; not bools or None)."""
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+            and value >= 0)
 
 
 def caption_vector_input(caption_dim):
@@ -101,9 +109,9 @@ class InpaintingModel(keras.Model):
             caption_dim = caption_encoder.output_dim
         self.caption_dim = None if caption_dim is None else int(caption_dim)
         self.caption_dropout = float(caption_dropout)
+        if not nonnegative_number(caption_noise):
+            raise ValueError(f"caption_noise must be a finite number at least 0, got {caption_noise!r}")
         self.caption_noise = float(caption_noise)
-        if not self.caption_noise >= 0:
-            raise ValueError(f"caption_noise must be a number at least 0, got {caption_noise!r}")
         if self.caption_noise and self.caption_dim is None:
             raise ValueError(f"caption_noise={caption_noise!r} needs a model that reads captions (a caption encoder "
                              "or caption_dim)")
@@ -152,8 +160,12 @@ class InpaintingModel(keras.Model):
         vectors = caption_vectors(captions, batch_size, self.caption_dim, self.caption_encoder, training,
                                   owner=type(self).__name__)
         if captions is not None and training and self.caption_noise > 0:
-            seed = tf.stack([tf.constant(20171, tf.int64), tf.cast(self._step_counter(), tf.int64)])
-            spread = self.caption_noise * ops.sqrt(ops.mean(ops.square(vectors), axis=-1, keepdims=True))
+            replica = tf.distribute.get_replica_context()  # each replica draws its own noise
+            replica = 0 if replica is None else replica.replica_id_in_sync_group
+            seed = tf.stack([20171 + tf.cast(replica, tf.int64), tf.cast(self._step_counter(), tf.int64)])
+            # a constant scale: the root's gradient is infinite at a zero vector (an empty caption)
+            spread = self.caption_noise * ops.stop_gradient(ops.sqrt(ops.mean(ops.square(vectors), axis=-1,
+                                                                              keepdims=True)))
             vectors = vectors + spread * tf.random.stateless_normal(ops.shape(vectors), seed=seed)
         if captions is not None and training and self.caption_dropout > 0:
             seed = tf.stack([tf.constant(20170, tf.int64), tf.cast(self._step_counter(), tf.int64)])

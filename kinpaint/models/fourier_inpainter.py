@@ -12,7 +12,13 @@ from kinpaint.inpainting import composite, known_contrast, known_mean_colour
 from kinpaint.layers import CaptionFiLM, FourierConvolution, GatedConv2D
 from kinpaint.metrics import psnr
 from kinpaint.captions.batches import caption_batch
-from kinpaint.models.base import InpaintingModel, caption_vector_input, check_image_values, project_caption
+from kinpaint.models.base import (
+    InpaintingModel,
+    caption_vector_input,
+    check_image_values,
+    nonnegative_number,
+    project_caption,
+)
 from kinpaint.models.losses import check_finite, hole_error, replica_mean
 from kinpaint.models.optimizers import build_optimizer
 from kinpaint.models.precision import resolve_precision
@@ -153,16 +159,18 @@ class FourierInpainter(InpaintingModel):
 
     @property
     def caption_guidance(self):
+        """How far a captioned fill goes from the fill without a caption (see the class doc);
+        `inpaint` and `predict` use it, while `fit`'s validation and `evaluate` measure w = 1."""
         return self._caption_guidance
 
     @caption_guidance.setter
     def caption_guidance(self, value):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
-            raise ValueError(f"caption_guidance must be a number at least 0, got {value!r}")
+        if not nonnegative_number(value):
+            raise ValueError(f"caption_guidance must be a finite number at least 0, got {value!r}")
         if value != 1 and not self.conditioned:
             raise ValueError(f"caption_guidance={value!r} needs a model that reads captions")
         self._caption_guidance = float(value)
-        self._inpaint_function = None  # traced with the old value
+        self._inpaint_function = self.predict_function = None  # traced with the old value
 
     def _step_counter(self):
         return self.optimizer.iterations
