@@ -61,6 +61,12 @@ def nonnegative_number(value):
             and value >= 0)
 
 
+def _replica_id():
+    """This replica's id in a distribution strategy's sync group (0 outside one), int64."""
+    replica = tf.distribute.get_replica_context()
+    return tf.cast(0 if replica is None else replica.replica_id_in_sync_group, tf.int64)
+
+
 def caption_vector_input(caption_dim):
     """The `(B, caption_dim)` Keras input of a conditioned network, or `None` unconditioned."""
     return keras.Input((caption_dim,), name="caption_vector") if caption_dim else None
@@ -160,9 +166,7 @@ class InpaintingModel(keras.Model):
         vectors = caption_vectors(captions, batch_size, self.caption_dim, self.caption_encoder, training,
                                   owner=type(self).__name__)
         if captions is not None and training and self.caption_noise > 0:
-            replica = tf.distribute.get_replica_context()  # each replica draws its own noise
-            replica = 0 if replica is None else replica.replica_id_in_sync_group
-            seed = tf.stack([20171 + tf.cast(replica, tf.int64), tf.cast(self._step_counter(), tf.int64)])
+            seed = tf.stack([20171 + _replica_id(), tf.cast(self._step_counter(), tf.int64)])  # per replica
             # a constant scale: the root's gradient is infinite at a zero vector (an empty caption)
             spread = self.caption_noise * ops.stop_gradient(ops.sqrt(ops.mean(ops.square(vectors), axis=-1,
                                                                               keepdims=True)))
@@ -239,9 +243,7 @@ class InpaintingModel(keras.Model):
         if len(self._mask_bank) == 1:
             return tf.repeat(bank, batch_size, axis=0)
         # Each replica of a strategy draws its own masks; one replica (id 0) draws as it always did.
-        replica = tf.distribute.get_replica_context()
-        replica = 0 if replica is None else replica.replica_id_in_sync_group
-        seed = tf.stack([64 + tf.cast(replica, tf.int64), tf.cast(self._step_counter(), tf.int64)])
+        seed = tf.stack([64 + _replica_id(), tf.cast(self._step_counter(), tf.int64)])
         return tf.gather(bank, tf.random.stateless_uniform((batch_size,), seed, 0, len(self._mask_bank), tf.int32))
 
     def inpainter(self, **options):
