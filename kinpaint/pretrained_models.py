@@ -28,13 +28,18 @@ def pretrained(name=None):
 def inference_copy(model, **settings):
     """A fresh, uncompiled copy of `model` with its weights: what ships (no optimizer state).
     `settings` replace entries of its config that do not change the weights, such as a
-    `FourierInpainter`'s `coarse_side`."""
+    `FourierInpainter`'s `coarse_side`. A training-only discriminator is left out
+    (`adversarial_weight` 0)."""
+    from kinpaint.models.serialization import transfer_weights
+
     config = model.get_config()
     unknown = sorted(set(settings) - set(config))
     if unknown:
         raise ValueError(f"{type(model).__name__} has no setting {', '.join(unknown)}")
+    if "adversarial_weight" in config:
+        settings = {"adversarial_weight": 0.0, **settings}
     copy = model.__class__.from_config({**config, **settings})
-    copy.set_weights(model.get_weights())
+    transfer_weights(model, copy)
     return copy
 
 

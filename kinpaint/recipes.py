@@ -28,7 +28,8 @@ from kinpaint.evaluation import evaluate_inpainter, format_table
 from kinpaint.files import remove_stale_temporaries_in, write_text
 from kinpaint.models.losses import TrainingDiverged
 from kinpaint.options import CURVES_FILE, GRIDS_FOLDER, HISTORY_FILE, MODEL_FILES, TABLE_FILE
-from kinpaint.run_config import RunConfig
+from kinpaint.models.serialization import transfer_weights
+from kinpaint.run_config import TRAINING_OPTIONS, RunConfig
 from kinpaint.saving import load_model
 
 # `compile` arguments of each model (besides its optimizers); other settings go to its constructor.
@@ -100,18 +101,20 @@ def fine_tuning_start(config, image_size, store=None):
     if type(source) is not kind:
         raise ValueError(f"init {config.init} is a {type(source).__name__}, not a {kind.__name__}: "
                          f"`kinpaint train {config.model}` starts only from its own kind")
-    settings = {**source.get_config(), "image_size": image_size, "precision": config.precision}
+    training = {name: value for name, value in config.model_options.items() if name in TRAINING_OPTIONS}
+    options = {name: value for name, value in config.model_options.items() if name not in TRAINING_OPTIONS}
+    settings = {**source.get_config(), "image_size": image_size, "precision": config.precision, **training}
     reads_captions = config.captions != "none"
     if not source.conditioned and reads_captions and config.model == "fourier":
         if store is None:
             raise ValueError(f"adding captions to {config.init} needs the store they are read from (store=)")
         setup = CaptionSetup.for_training(store, config.captions, config.caption_policy)
-        model = kind(**{**settings, **config.model_options, "caption_encoder": setup.encoder,
+        model = kind(**{**settings, **options, "caption_encoder": setup.encoder,
                         "caption_dim": setup.caption_dim})
         _copy_weights_by_name(source.generator, model.generator)
         return _compiled(model, config)
-    if config.model_options:
-        raise ValueError(f"{sorted(config.model_options)} set the captions that init adds to a fourier model trained "
+    if options:
+        raise ValueError(f"{sorted(options)} set the captions that init adds to a fourier model trained "
                          f"without them; {config.init} keeps its own (pass --captions to add captions to a captionless "
                          "model)")
     if source.conditioned != reads_captions:
@@ -119,7 +122,7 @@ def fine_tuning_start(config, image_size, store=None):
                          f"has captions {config.captions!r}: fine-tuning keeps the model's captions; pass "
                          f"--captions {'to name them' if source.conditioned else 'none'}")
     model = kind.from_config(settings)
-    model.set_weights(source.get_weights())
+    transfer_weights(source, model)
     return _compiled(model, config)
 
 
@@ -143,6 +146,10 @@ def _compiled(model, config):
 
     rate = config.learning_rate
     if config.model in ("pixel", "fourier"):
+        if getattr(model, "discriminator", None) is not None:
+            model.compile(keras.optimizers.Adam(rate, clipnorm=1.0), d_optimizer=default_adam(rate),
+                          **config.compile_options)
+            return model
         model.compile(keras.optimizers.Adam(rate, clipnorm=1.0), **config.compile_options)
     else:
         model.compile(g_optimizer=default_adam(rate), d_optimizer=default_adam(rate), **config.compile_options)

@@ -17,6 +17,7 @@ MODEL_RUN_DEFAULTS = {
 }
 MODEL_KINDS = tuple(MODEL_FILES)
 CAPTION_OPTIONS = ("caption_units", "caption_dropout", "caption_noise")  # of captions added by init
+TRAINING_OPTIONS = ("adversarial_weight",)  # model options that leave the fill's weights as they are: init takes them
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,7 +38,8 @@ class RunConfig:
         resume: continue the run in `out`; `force`: replace it.
         init: start from the weights of a trained model of the same kind (a `.keras` path or a
             pretrained name such as `"photos"`), with a fresh optimizer: fine-tuning. Its
-            architecture and captions are kept, so `model_options` must be empty; `captions`
+            architecture and captions are kept, so `model_options` must be empty but for
+            `TRAINING_OPTIONS` (such as a fourier model's `adversarial_weight`); `captions`
             other than `"none"` add captions to a `"fourier"` model trained without them, and
             then `model_options` may set the new captions' `CAPTION_OPTIONS`.
         seed: seed of the data order, captions and masks.

@@ -70,6 +70,9 @@ def add_parser(commands):
     fourier.add_argument("--reconstruction", choices=RECONSTRUCTIONS, help="hole loss (default: log_l2)")
     fourier.add_argument("--object-layer", action="store_const", const=True,
                          help="also paint a layer of colour and opacity over the fill (with --captions: an object)")
+    fourier.add_argument("--adversarial-weight", type=nonnegative_float,
+                         help="weight of a patch discriminator's loss, which rewards texture where the hole loss "
+                         "alone paints the mean; also with --init (default: 0, none)")
     fourier.add_argument("--caption-noise", type=nonnegative_float,
                          help="with --captions: Gaussian noise added to each caption vector in training, this many "
                          "times its root mean square component, so captions never seen map to fills more smoothly "

@@ -20,7 +20,13 @@ from kinpaint.models.base import (
     project_caption,
 )
 from kinpaint.models.losses import check_finite, hole_error, replica_mean
-from kinpaint.models.optimizers import build_optimizer
+from kinpaint.models.optimizers import build_optimizer, default_adam
+from kinpaint.models.patch_discriminator import (
+    build_patch_discriminator,
+    discriminator_loss,
+    generator_adversarial_loss,
+    patch_holes,
+)
 from kinpaint.models.precision import resolve_precision
 from kinpaint.models.serialization import compile_config, compile_from
 from kinpaint.options import RECONSTRUCTIONS
@@ -110,6 +116,11 @@ class FourierInpainter(InpaintingModel):
             resolution adds its detail above that scale (`two_scale_blend`). Shallower
             holes, such as strokes, are filled at full resolution only, as are all holes
             with None (the default).
+        adversarial_weight: weight of an adversarial term in training (0, the default:
+            none): a patch discriminator (`build_patch_discriminator`) learns to tell the
+            hole's patches from real ones, and the generator is also rewarded for fooling
+            it, so it paints texture where the hole loss alone paints the mean. A training
+            setting: the discriminator is saved for `--resume`, and `ship` leaves it out.
         precision: `"auto"`, `"float32"` or `"mixed_bfloat16"`.
         mask_kind: the holes drawn when `fit` gets images without masks.
 
@@ -135,7 +146,7 @@ class FourierInpainter(InpaintingModel):
 
     def __init__(self, image_size=64, width=32, blocks=4, downsamples=2, caption_encoder=None, caption_dim=None,
                  caption_units=64, caption_dropout=0.1, object_layer=False, coarse_side=None, precision="auto",
-                 caption_guidance=1.0, **kwargs):
+                 caption_guidance=1.0, adversarial_weight=0.0, **kwargs):
         super().__init__(image_size, caption_encoder, caption_dim, caption_dropout, **kwargs)
         self.width, self.blocks, self.downsamples = int(width), int(blocks), int(downsamples)
         if self.image_size % 2**self.downsamples:
@@ -151,9 +162,16 @@ class FourierInpainter(InpaintingModel):
         self.generator = build_fourier_generator(self.width, self.blocks, self.downsamples,
                                                  resolve_precision(precision), caption_dim=self.caption_dim,
                                                  caption_units=self.caption_units, object_layer=self.object_layer)
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("reconstruction_loss", "hole_psnr")}
+        if not nonnegative_number(adversarial_weight):
+            raise ValueError(f"adversarial_weight must be a finite number at least 0, got {adversarial_weight!r}")
+        self.adversarial_weight = float(adversarial_weight)
+        self.discriminator = (build_patch_discriminator(dtype=resolve_precision(precision))
+                              if self.adversarial_weight else None)
+        names = ("reconstruction_loss", "hole_psnr") + (("adversarial_loss", "d_loss") if self.discriminator else ())
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self._inpaint_function = None
         self.reconstruction = None  # set by compile
+        self.d_optimizer = None  # set by compile when there is a discriminator
         self.caption_guidance = caption_guidance
         self.built = True
 
@@ -203,25 +221,45 @@ class FourierInpainter(InpaintingModel):
             fills = ops.clip(plain + self.caption_guidance * (fills - plain), -1.0, 1.0)
         return composite(images, masks, fills)
 
-    def compile(self, optimizer=None, reconstruction="log_l2", **kwargs):
-        """Adam (1e-3, clipnorm 1) unless given; the hole loss `reconstruction` (see `losses.hole_error`)."""
+    def compile(self, optimizer=None, reconstruction="log_l2", d_optimizer=None, **kwargs):
+        """Adam (1e-3, clipnorm 1) unless given; the hole loss `reconstruction` (see `losses.hole_error`).
+        With a discriminator (`adversarial_weight` above 0), `d_optimizer` trains it: Adam
+        (2e-4, beta_1 0.5, clipnorm 1) unless given."""
         if reconstruction not in RECONSTRUCTIONS:
             raise ValueError(f"reconstruction must be one of {RECONSTRUCTIONS}, got {reconstruction!r}")
         super().compile(optimizer=None, **kwargs)
         self.optimizer = build_optimizer(optimizer or keras.optimizers.Adam(1e-3, clipnorm=1.0),
                                          self.generator_variables)
+        if self.discriminator is not None:
+            self.d_optimizer = build_optimizer(d_optimizer or default_adam(), self.discriminator.trainable_variables)
         self.reconstruction = reconstruction
 
     def train_step(self, data):
         images, masks, captions = self._unpack(data)
-        with tf.GradientTape() as tape:
+        with tf.GradientTape() as tape, tf.GradientTape() as d_tape:
             vectors = self.caption_vectors(captions, ops.shape(images)[0], training=True)
             fills = self._generate(images, masks, vectors, training=True)
             reconstruction = hole_error(images, fills, masks, self.reconstruction)
-            loss, logged = replica_mean(reconstruction)
-        with tf.control_dependencies([check_finite("reconstruction loss", logged)]):
+            per_example = reconstruction
+            if self.discriminator is not None:
+                filled = composite(images, masks, fills)
+                real = self.discriminator(images, training=True)
+                fake = self.discriminator(filled, training=True)
+                holes = patch_holes(masks, fake)
+                adversarial = generator_adversarial_loss(fake, holes)
+                per_example = reconstruction + self.adversarial_weight * adversarial
+                d_loss, d_logged = replica_mean(discriminator_loss(real, fake, holes))
+            loss, logged = replica_mean(per_example)
+        name = "reconstruction loss" if self.discriminator is None else "generator loss"
+        with tf.control_dependencies([check_finite(name, logged)]):
             variables = self.generator_variables
             self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        if self.discriminator is not None:
+            with tf.control_dependencies([check_finite("discriminator loss", d_logged)]):
+                variables = self.discriminator.trainable_variables
+                self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, variables), variables))
+            self.trackers["adversarial_loss"].update_state(adversarial)
+            self.trackers["d_loss"].update_state(d_logged)
         self.trackers["reconstruction_loss"].update_state(reconstruction)
         self.trackers["hole_psnr"].update_state(psnr(images, composite(images, masks, fills), masks))
         return self._results()
@@ -294,13 +332,17 @@ class FourierInpainter(InpaintingModel):
     def get_config(self):
         return {**super().get_config(), "width": self.width, "blocks": self.blocks, "downsamples": self.downsamples,
                 "caption_units": self.caption_units, "object_layer": self.object_layer, "coarse_side": self.coarse_side,
-                "precision": self.precision, "caption_guidance": self.caption_guidance}
+                "precision": self.precision, "caption_guidance": self.caption_guidance,
+                "adversarial_weight": self.adversarial_weight}
+
+    def _optimizer_names(self):
+        return ("optimizer",) if self.discriminator is None else ("optimizer", "d_optimizer")
 
     def get_compile_config(self):
-        return compile_config(self, ("optimizer",), reconstruction=self.reconstruction)
+        return compile_config(self, self._optimizer_names(), reconstruction=self.reconstruction)
 
     def compile_from_config(self, config):
-        compile_from(self, config, ("optimizer",))
+        compile_from(self, config, self._optimizer_names())
 
 
 def hole_depth(masks):

@@ -26,3 +26,13 @@ def compile_from(model, config, optimizers):
     for name in optimizers:
         config[name] = keras.saving.deserialize_keras_object(config[name])
     model.compile(**config)
+
+
+def transfer_weights(source, target):
+    """Set the model `target`'s weights to `source`'s. Where only one of them has a
+    discriminator (a training-only network), the generators' weights are copied and the
+    discriminator starts fresh or is left out."""
+    if len(source.weights) == len(target.weights):
+        target.set_weights(source.get_weights())
+    else:
+        target.generator.set_weights(source.generator.get_weights())

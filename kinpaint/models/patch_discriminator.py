@@ -1,0 +1,47 @@
+"""A patch discriminator and its mask-aware losses: the adversarial term that rewards fills
+with the texture of real pictures rather than their mean (PatchGAN, Isola et al. 2017, as
+LaMa uses it, Suvorov et al. 2022: patches of the hole are fake, known patches real)."""
+
+import keras
+from keras import layers, ops
+
+
+def build_patch_discriminator(width=32, depth=3, dtype=None, name="discriminator"):
+    """`(B, H, W, 3)` pictures in [-1, 1] -> `(B, H / 2^depth, W / 2^depth, 1)` float32 logits,
+    one per patch (receptive field about `2^(depth + 2)` pixels), for any H and W.
+
+    `depth` strided 4x4 convolutions doubling `width` (at most 8x), leaky ReLU, then a 3x3
+    convolution and a 3x3 logit. No normalization: a patch's logit depends on that patch only.
+    """
+    image_input = keras.Input((None, None, 3), name="image")
+    x = image_input
+    for index in range(depth):
+        x = layers.Conv2D(width * 2 ** min(index, 3), 4, strides=2, padding="same", dtype=dtype,
+                          name=f"patch_down_{index}")(x)
+        x = layers.LeakyReLU(0.2, dtype=dtype)(x)
+    x = layers.Conv2D(width * 2 ** min(depth, 3), 3, padding="same", dtype=dtype, name="patch_features")(x)
+    x = layers.LeakyReLU(0.2, dtype=dtype)(x)
+    logits = layers.Conv2D(1, 3, padding="same", dtype="float32", name="patch_logit")(x)
+    return keras.Model(image_input, logits, name=name)
+
+
+def patch_holes(masks, logits):
+    """The hole's share of each patch: masks `(B, H, W, 1)` (1 = known) -> `(B, h, w, 1)` in
+    [0, 1] at the logits' resolution (area average)."""
+    size = ops.shape(logits)[1:3]
+    return ops.image.resize(1.0 - ops.cast(masks, "float32"), size, interpolation="area")
+
+
+def discriminator_loss(real_logits, fake_logits, holes):
+    """Per-example `(B,)` non-saturating loss: real pictures' patches are real; a filled
+    picture's patches are fake by their hole share `holes` and real by the rest."""
+    real = ops.mean(ops.softplus(-real_logits), axis=(1, 2, 3))
+    fake = ops.mean(holes * ops.softplus(fake_logits) + (1.0 - holes) * ops.softplus(-fake_logits), axis=(1, 2, 3))
+    return real + fake
+
+
+def generator_adversarial_loss(fake_logits, holes):
+    """Per-example `(B,)` non-saturating loss of the fill: its hole patches should look real
+    (the mean of softplus(-logit) weighted by hole share; 0 without a hole)."""
+    weighted = ops.sum(holes * ops.softplus(-fake_logits), axis=(1, 2, 3))
+    return weighted / ops.maximum(ops.sum(holes, axis=(1, 2, 3)), 1e-6)
