@@ -96,9 +96,9 @@ class RunConfig:
         if self.init is not None and self.resume:
             raise ValueError("init starts a new run from a trained model and resume continues the run in out: "
                              "choose one")
-        if self.init is not None and set(self.model_options) - set(CAPTION_OPTIONS):
-            raise ValueError(f"init keeps the architecture of {self.init}; leave out "
-                             f"{sorted(set(self.model_options) - set(CAPTION_OPTIONS))}")
+        architecture = set(self.model_options) - set(CAPTION_OPTIONS) - set(TRAINING_OPTIONS)
+        if self.init is not None and architecture:
+            raise ValueError(f"init keeps the architecture of {self.init}; leave out {sorted(architecture)}")
 
     @property
     def model_file(self):

@@ -330,3 +330,32 @@ def test_train_fourier_takes_caption_noise_and_refuses_it_without_captions(shape
                  "--blocks", "1", "--caption-noise", "2", *FOURIER_FIT]) == 2
     assert "caption_noise=2.0 needs a model that reads captions" in capsys.readouterr().err
     assert not (tmp_path / "plain").exists()
+
+
+def test_train_fourier_init_takes_an_adversarial_weight_and_starts_from_the_same_fill(shapes_store, tmp_path,
+                                                                                      capsys):
+    from kinpaint.recipes import fine_tuning_start, run_config
+    from kinpaint.saving import load_model
+
+    first = tmp_path / "first"
+    assert main(["train", "fourier", "--data", shapes_store, "--out", str(first), "--width", "4", "--blocks", "1",
+                 *FOURIER_FIT]) == 0
+    source = str(first / "fourier_inpainter.keras")
+    config = run_config("fourier", shapes_store, str(tmp_path / "x"), init=source, adversarial_weight=0.5)
+    start = fine_tuning_start(config, 32)
+    trained = load_model(source)
+    assert start.discriminator is not None and int(start.d_optimizer.iterations) == 0
+    for mine, theirs in zip(start.generator.get_weights(), trained.generator.get_weights()):
+        np.testing.assert_array_equal(mine, theirs)
+    tuned = tmp_path / "tuned"
+    assert main(["train", "fourier", "--data", shapes_store, "--out", str(tuned), "--init", source,
+                 "--adversarial-weight", "0.5", *FOURIER_FIT]) == 0
+    with open(tuned / "history.csv") as handle:
+        assert {"adversarial_loss", "d_loss"} <= set(next(csv.DictReader(handle)))
+    assert load_model(str(tuned / "fourier_inpainter.keras")).adversarial_weight == 0.5
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "fourier", "--data", shapes_store, "--out", str(tmp_path / "bad"), "--init", source,
+              "--adversarial-weight", "-1", *FOURIER_FIT])
+    assert stop.value.code == 2 and "--adversarial-weight" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()

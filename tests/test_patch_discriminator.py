@@ -1,0 +1,119 @@
+"""The patch discriminator and its mask-aware losses, and FourierInpainter's adversarial training."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from kinpaint.data.masks import make_masks
+from kinpaint.models import FourierInpainter
+from kinpaint.models.patch_discriminator import (
+    build_patch_discriminator,
+    discriminator_loss,
+    generator_adversarial_loss,
+    patch_holes,
+)
+from layer_checks import check_resumes_like_the_original, fit_save_and_reload
+
+
+def batch(count=8, size=16, seed=0):
+    rng = np.random.default_rng(seed)
+    images = rng.uniform(-1, 1, (count, size, size, 3)).astype(np.float32)
+    return images, make_masks("mixed", count, size, size // 2, seed)
+
+
+def adversarial(weight=0.5, **options):
+    model = FourierInpainter(image_size=16, width=4, blocks=1, precision="float32", adversarial_weight=weight,
+                             **options)
+    model.compile(keras.optimizers.Adam(3e-3))
+    return model
+
+
+@pytest.mark.parametrize("shape", [(16, 16), (40, 24), (37, 21)])
+def test_one_logit_per_patch_at_any_size(shape):
+    network = build_patch_discriminator(width=4, depth=3)
+    logits = network(np.zeros((2, *shape, 3), np.float32))
+    assert tuple(logits.shape) == (2, -(-shape[0] // 8), -(-shape[1] // 8), 1) and logits.dtype == "float32"
+
+
+def test_patch_holes_are_each_patchs_hole_share():
+    masks = np.ones((1, 16, 16, 1), np.float32)
+    masks[0, :8, :4] = 0  # half of the top-left 8x8 patch
+    holes = np.asarray(patch_holes(masks, np.zeros((1, 2, 2, 1), np.float32)))[0, ..., 0]
+    np.testing.assert_allclose(holes, [[0.5, 0.0], [0.0, 0.0]])
+
+
+def test_the_losses_judge_hole_patches_only():
+    holes = np.array([[[[1.0], [0.0]]], [[[0.0], [0.0]]]], np.float32)  # (2, 1, 2, 1): a hole patch in the first
+    logits = tf.Variable(np.zeros((2, 1, 2, 1), np.float32))
+    with tf.GradientTape() as tape:
+        loss = generator_adversarial_loss(logits, holes)
+    gradient = tape.gradient(loss, logits).numpy()
+    np.testing.assert_allclose(np.asarray(loss), [np.log(2.0), 0.0], rtol=1e-6)
+    assert gradient[0, 0, 0, 0] < 0 and gradient[0, 0, 1, 0] == 0 and not gradient[1].any()  # "look real" in holes
+    real, fake = np.full((2, 1, 2, 1), 3.0, np.float32), np.array([[[[-3.0], [3.0]]]] * 2, np.float32)
+    good = np.asarray(discriminator_loss(real, fake, holes))
+    fooled = np.asarray(discriminator_loss(real, -fake, holes))
+    assert good[0] < 0.1 and fooled[0] > good[0]  # right: real known patches, a fake hole patch
+
+
+def test_adversarial_training_trains_both_networks_and_logs_both_losses():
+    images, masks = batch()
+    model = adversarial()
+    generator_before = [w.numpy().copy() for w in model.generator.trainable_weights]
+    critic_before = [w.numpy().copy() for w in model.discriminator.trainable_weights]
+    history = model.fit({"image": images, "mask": masks}, batch_size=4, epochs=2, verbose=0).history
+    assert {"reconstruction_loss", "hole_psnr", "adversarial_loss", "d_loss"} <= set(history)
+    assert all(np.isfinite(history[name]).all() for name in history)
+    for before, weights in ((generator_before, model.generator), (critic_before, model.discriminator)):
+        for old, weight in zip(before, weights.trainable_weights):
+            assert not np.array_equal(old, weight.numpy()), weight.path
+    assert int(model.d_optimizer.iterations) == int(model.optimizer.iterations) == 4
+
+
+def test_without_a_weight_there_is_no_discriminator_and_the_model_is_as_before():
+    plain = FourierInpainter(image_size=16, width=4, blocks=1, precision="float32")
+    assert plain.discriminator is None and len(plain.weights) == len(plain.generator.weights)
+    plain.compile()
+    assert plain.get_compile_config().keys() == {"optimizer", "reconstruction"}
+
+
+def test_keras_file_round_trip_keeps_the_discriminator_and_resumes_alike(tmp_path):
+    import kinpaint  # noqa: F401
+
+    images, masks = batch()
+    data = tf.data.Dataset.from_tensor_slices({"image": images, "mask": masks}).batch(4)
+    model = adversarial(0.25, mask_kind="strokes")
+    reloaded = fit_save_and_reload(model, data, tmp_path / "adversarial.keras")
+    assert reloaded.adversarial_weight == 0.25 and reloaded.discriminator is not None
+    assert int(reloaded.d_optimizer.iterations) == 2
+    np.testing.assert_allclose(reloaded.inpaint(images, masks), model.inpaint(images, masks), atol=1e-6)
+    check_resumes_like_the_original(model, reloaded, data)
+
+
+def test_shipping_leaves_the_discriminator_out_and_fills_alike():
+    from kinpaint.pretrained_models import inference_copy
+
+    images, masks = batch()
+    model = adversarial()
+    model.fit({"image": images, "mask": masks}, batch_size=4, epochs=1, verbose=0)
+    copy = inference_copy(model)
+    assert copy.discriminator is None and copy.adversarial_weight == 0
+    assert len(copy.weights) == len(model.generator.weights)
+    np.testing.assert_array_equal(copy.inpaint(images, masks), model.inpaint(images, masks))
+
+
+def test_mixed_precision_discriminator_gives_float32_logits():
+    model = FourierInpainter(image_size=16, width=4, blocks=1, precision="mixed_bfloat16", adversarial_weight=0.5)
+    model.compile()
+    images, masks = batch(4)
+    history = model.fit({"image": images, "mask": masks}, batch_size=2, epochs=1, verbose=0).history
+    assert np.isfinite(history["d_loss"]).all()
+    assert model.discriminator.layers[1].compute_dtype == "bfloat16"
+    assert model.discriminator(images).dtype == "float32"
+
+
+@pytest.mark.parametrize("weight", [-0.1, float("nan"), float("inf"), "0.3", None])
+def test_a_bad_weight_is_named(weight):
+    with pytest.raises(ValueError, match="adversarial_weight must be a finite number at least 0"):
+        FourierInpainter(image_size=16, adversarial_weight=weight)
