@@ -2,7 +2,8 @@
 
     python benchmarks/paired_gaps.py runs/test_64_centre/results.csv --reference biharmonic
 
-The methods of one report filled the same images and masks, so per-image differences
+Several reports of the same store, split, masks, seed and count (methods evaluated at
+different times) are read as one. The methods filled the same images and masks, so per-image differences
 remove most of the images' spread; each cell is the mean difference with its 95%
 percentile-bootstrap interval (`kinpaint.comparison.bootstrap_interval`, seeded), and the
 share of images where the method beats the reference.
@@ -16,28 +17,33 @@ import numpy as np
 
 from kinpaint.comparison import bootstrap_interval
 
-METRICS = (("hole_psnr", "hole PSNR (dB)", 1), ("hole_ssim", "hole SSIM", 1), ("hole_l1", "hole L1", -1))
+METRICS = (("hole_psnr", "hole PSNR (dB)"), ("hole_ssim", "hole SSIM"), ("hole_l1", "hole L1"),
+           ("hole_detail", "hole detail"))
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("results", help="a results.csv written by kinpaint evaluate")
+    parser.add_argument("results", nargs="+", help="results.csv files written by kinpaint evaluate on the same images")
     parser.add_argument("--reference", default="biharmonic", help="the method subtracted")
     args = parser.parse_args(argv)
-    values = collections.defaultdict(dict)
-    with open(args.results, newline="") as file:
-        for row in csv.DictReader(file):
-            if row["condition"] in ("none", "true"):
-                values[row["method"]][int(row["image"])] = row
+    values, columns = collections.defaultdict(dict), set()
+    for path in args.results:
+        with open(path, newline="") as file:
+            reader = csv.DictReader(file)
+            columns.update(reader.fieldnames or ())
+            for row in reader:
+                if row["condition"] in ("none", "true"):
+                    values[row["method"]][int(row["image"])] = row
     if args.reference not in values:
-        raise SystemExit(f"{args.reference!r} is not in {args.results}; methods: {sorted(values)}")
+        raise SystemExit(f"{args.reference!r} is not in {' '.join(args.results)}; methods: {sorted(values)}")
+    metrics = [(metric, title) for metric, title in METRICS if metric in columns]
     reference = values.pop(args.reference)
-    print(f"| method − {args.reference} | " + " | ".join(f"{title} gap" for _, title, _ in METRICS)
-          + " | images better (PSNR) |\n|---|" + "--:|" * (len(METRICS) + 1))
+    print(f"| method − {args.reference} | " + " | ".join(f"{title} gap" for _, title in metrics)
+          + " | images better (PSNR) |\n|---|" + "--:|" * (len(metrics) + 1))
     for method, rows in values.items():
         images = sorted(set(rows) & set(reference))
         cells = []
-        for metric, _, _ in METRICS:
+        for metric, _ in metrics:
             gaps = [float(rows[i][metric]) - float(reference[i][metric]) for i in images]
             mean, low, high = bootstrap_interval(gaps)
             cells.append(f"{mean:+.3f} [{low:+.3f}, {high:+.3f}]")

@@ -33,15 +33,23 @@ def patch_holes(masks, logits):
 
 
 def discriminator_loss(real_logits, fake_logits, holes):
-    """Per-example `(B,)` non-saturating loss: real pictures' patches are real; a filled
-    picture's patches are fake by their hole share `holes` and real by the rest."""
-    real = ops.mean(ops.softplus(-real_logits), axis=(1, 2, 3))
-    fake = ops.mean(holes * ops.softplus(fake_logits) + (1.0 - holes) * ops.softplus(-fake_logits), axis=(1, 2, 3))
-    return real + fake
+    """Per-example `(B,)` non-saturating loss: real pictures' patches, and a filled picture's
+    known patches (weighed by `1 - holes`), are real; its hole patches (weighed by their
+    hole share `holes`) are fake. Fake patches weigh as much as all real ones together,
+    however small the hole, so the discriminator cannot win by calling every patch real."""
+    known = 1.0 - holes
+    patches = ops.cast(ops.prod(ops.shape(real_logits)[1:]), "float32")
+    real = (ops.sum(ops.softplus(-real_logits), axis=(1, 2, 3))
+            + ops.sum(known * ops.softplus(-fake_logits), axis=(1, 2, 3))) / (patches + ops.sum(known, axis=(1, 2, 3)))
+    return real + _hole_mean(ops.softplus(fake_logits), holes)
 
 
 def generator_adversarial_loss(fake_logits, holes):
     """Per-example `(B,)` non-saturating loss of the fill: its hole patches should look real
     (the mean of softplus(-logit) weighted by hole share; 0 without a hole)."""
-    weighted = ops.sum(holes * ops.softplus(-fake_logits), axis=(1, 2, 3))
-    return weighted / ops.maximum(ops.sum(holes, axis=(1, 2, 3)), 1e-6)
+    return _hole_mean(ops.softplus(-fake_logits), holes)
+
+
+def _hole_mean(values, holes):
+    """Per-example `(B,)` mean of `values` `(B, h, w, 1)` weighted by `holes`; 0 without a hole."""
+    return ops.sum(holes * values, axis=(1, 2, 3)) / ops.maximum(ops.sum(holes, axis=(1, 2, 3)), 1e-6)
