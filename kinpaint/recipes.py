@@ -37,7 +37,7 @@ COMPILE_SETTINGS = {
     "context-encoder": ("adversarial_weight", "reconstruction", "reconstruction_weight"),
     "pixel": (),
     "dcgan": ("d_steps", "g_steps"),
-    "fourier": ("reconstruction",),
+    "fourier": ("reconstruction", "discriminator_learning_rate"),
 }
 MODEL_NAMES = {"ContextEncoder": "context encoder", "GatedPixelInpainter": "pixel inpainter (mean fill)",
                "DCGAN": "semantic inpainting", "FourierInpainter": "Fourier inpainter"}
@@ -145,12 +145,12 @@ def _compiled(model, config):
     from kinpaint.models.optimizers import default_adam
 
     rate = config.learning_rate
+    options = dict(config.compile_options)
+    discriminator_rate = options.pop("discriminator_learning_rate", None) or rate
     if config.model in ("pixel", "fourier"):
         if getattr(model, "discriminator", None) is not None:
-            model.compile(keras.optimizers.Adam(rate, clipnorm=1.0), d_optimizer=default_adam(rate),
-                          **config.compile_options)
-            return model
-        model.compile(keras.optimizers.Adam(rate, clipnorm=1.0), **config.compile_options)
+            options["d_optimizer"] = default_adam(discriminator_rate)
+        model.compile(keras.optimizers.Adam(rate, clipnorm=1.0), **options)
     else:
         model.compile(g_optimizer=default_adam(rate), d_optimizer=default_adam(rate), **config.compile_options)
     return model
@@ -257,7 +257,8 @@ def train(config):
 def saved_settings(path):
     """The settings the `.keras` file of a run was built and compiled with, read from its
     `config.json` without loading it: model arguments, `compile` arguments and the optimizer's
-    `learning_rate`. `{}` when the file cannot be read that way."""
+    `learning_rate` (a discriminator's: `discriminator_learning_rate`). `{}` when the file
+    cannot be read that way."""
     try:
         with zipfile.ZipFile(path) as archive:
             config = json.loads(archive.read("config.json"))
@@ -271,7 +272,7 @@ def saved_settings(path):
         if isinstance(value, dict) and "class_name" in value:  # an optimizer
             rate = (value.get("config") or {}).get("learning_rate")
             if isinstance(rate, (int, float)):
-                settings.setdefault("learning_rate", rate)
+                settings.setdefault("discriminator_learning_rate" if name == "d_optimizer" else "learning_rate", rate)
         else:
             settings[name] = value
     return settings

@@ -348,12 +348,23 @@ def test_train_fourier_init_takes_an_adversarial_weight_and_starts_from_the_same
     for mine, theirs in zip(start.generator.get_weights(), trained.generator.get_weights()):
         np.testing.assert_array_equal(mine, theirs)
     tuned = tmp_path / "tuned"
-    assert main(["train", "fourier", "--data", shapes_store, "--out", str(tuned), "--init", source,
-                 "--adversarial-weight", "0.5", *FOURIER_FIT]) == 0
+    adversarial = ["--adversarial-weight", "0.5", "--discriminator-learning-rate", "0.003"]
+    assert main(["train", "fourier", "--data", shapes_store, "--out", str(tuned), "--init", source, *adversarial,
+                 *FOURIER_FIT]) == 0
     with open(tuned / "history.csv") as handle:
         assert {"adversarial_loss", "d_loss"} <= set(next(csv.DictReader(handle)))
-    assert load_model(str(tuned / "fourier_inpainter.keras")).adversarial_weight == 0.5
+    saved = load_model(str(tuned / "fourier_inpainter.keras"))
+    assert saved.adversarial_weight == 0.5
+    assert np.isclose(float(saved.d_optimizer.learning_rate), 0.003)
+    assert np.isclose(float(saved.optimizer.learning_rate), 1e-3)
+    resumed = ["--resume", "--batch-size", "8", "--precision", "float32", "--epochs", "2", "--steps-per-epoch", "2"]
+    assert main(["train", "fourier", "--data", shapes_store, "--out", str(tuned), "--adversarial-weight", "0.5",
+                 "--discriminator-learning-rate", "0.003", *resumed]) == 0
+    assert epochs_logged(tuned) == [0, 1, 2]
     capsys.readouterr()
+    assert main(["train", "fourier", "--data", shapes_store, "--out", str(tuned), "--discriminator-learning-rate",
+                 "0.01", *resumed[:-4], "--epochs", "3"]) == 2
+    assert "discriminator_learning_rate (--discriminator-learning-rate) 0.01 differs" in capsys.readouterr().err
     with pytest.raises(SystemExit) as stop:
         main(["train", "fourier", "--data", shapes_store, "--out", str(tmp_path / "bad"), "--init", source,
               "--adversarial-weight", "-1", *FOURIER_FIT])
