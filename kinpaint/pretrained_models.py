@@ -36,8 +36,8 @@ def inference_copy(model, **settings):
     unknown = sorted(set(settings) - set(config))
     if unknown:
         raise ValueError(f"{type(model).__name__} has no setting {', '.join(unknown)}")
-    if "adversarial_weight" in config:
-        settings = {"adversarial_weight": 0.0, **settings}
+    untrained = {"adversarial_weight": 0.0, "discriminator_stem": False}  # no discriminator
+    settings = {**{name: value for name, value in untrained.items() if name in config}, **settings}
     copy = model.__class__.from_config({**config, **settings})
     transfer_weights(model, copy)
     return copy

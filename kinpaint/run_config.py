@@ -17,7 +17,7 @@ MODEL_RUN_DEFAULTS = {
 }
 MODEL_KINDS = tuple(MODEL_FILES)
 CAPTION_OPTIONS = ("caption_units", "caption_dropout", "caption_noise")  # of captions added by init
-TRAINING_OPTIONS = ("adversarial_weight",)  # model options that leave the fill's weights as they are: init takes them
+TRAINING_OPTIONS = ("adversarial_weight", "discriminator_stem")  # model options that leave the fill's weights as they are: init takes them
 
 
 @dataclasses.dataclass(frozen=True)

@@ -36,6 +36,16 @@ def test_one_logit_per_patch_at_any_size(shape):
     assert tuple(logits.shape) == (2, -(-shape[0] // 8), -(-shape[1] // 8), 1) and logits.dtype == "float32"
 
 
+def test_a_stem_adds_a_full_resolution_convolution_and_keeps_the_patch_grid():
+    plain, stemmed = build_patch_discriminator(width=4), build_patch_discriminator(width=4, stem=True)
+    assert stemmed.get_layer("patch_stem").strides == (1, 1)
+    assert len(stemmed.weights) == len(plain.weights) + 2
+    assert tuple(stemmed(np.zeros((1, 24, 16, 3), np.float32)).shape) == (1, 3, 2, 1)
+    model = adversarial(discriminator_stem=True)
+    assert model.discriminator.get_layer("patch_stem") is not None
+    assert FourierInpainter.from_config(model.get_config()).discriminator_stem
+
+
 def test_patch_holes_are_each_patchs_hole_share():
     masks = np.ones((1, 16, 16, 1), np.float32)
     masks[0, :8, :4] = 0  # half of the top-left 8x8 patch
@@ -95,10 +105,10 @@ def test_shipping_leaves_the_discriminator_out_and_fills_alike():
     from kinpaint.pretrained_models import inference_copy
 
     images, masks = batch()
-    model = adversarial()
+    model = adversarial(discriminator_stem=True)
     model.fit({"image": images, "mask": masks}, batch_size=4, epochs=1, verbose=0)
     copy = inference_copy(model)
-    assert copy.discriminator is None and copy.adversarial_weight == 0
+    assert copy.discriminator is None and copy.adversarial_weight == 0 and not copy.discriminator_stem
     assert len(copy.weights) == len(model.generator.weights)
     np.testing.assert_array_equal(copy.inpaint(images, masks), model.inpaint(images, masks))
 

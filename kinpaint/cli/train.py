@@ -73,6 +73,8 @@ def add_parser(commands):
     fourier.add_argument("--adversarial-weight", type=nonnegative_float,
                          help="weight of a patch discriminator's loss, which rewards texture where the hole loss "
                          "alone paints the mean; also with --init (default: 0, none)")
+    fourier.add_argument("--discriminator-stem", action="store_const", const=True,
+                         help="with --adversarial-weight: the discriminator starts with a full-resolution convolution")
     fourier.add_argument("--discriminator-learning-rate", type=learning_rate,
                          help="with --adversarial-weight: the discriminator's Adam step (default: --learning-rate)")
     fourier.add_argument("--caption-noise", type=nonnegative_float,

@@ -121,6 +121,8 @@ class FourierInpainter(InpaintingModel):
             hole's patches from real ones, and the generator is also rewarded for fooling
             it, so it paints texture where the hole loss alone paints the mean. A training
             setting: the discriminator is saved for `--resume`, and `ship` leaves it out.
+        discriminator_stem: the discriminator starts with a full-resolution convolution
+            (`build_patch_discriminator(stem=True)`).
         precision: `"auto"`, `"float32"` or `"mixed_bfloat16"`.
         mask_kind: the holes drawn when `fit` gets images without masks.
 
@@ -146,7 +148,7 @@ class FourierInpainter(InpaintingModel):
 
     def __init__(self, image_size=64, width=32, blocks=4, downsamples=2, caption_encoder=None, caption_dim=None,
                  caption_units=64, caption_dropout=0.1, object_layer=False, coarse_side=None, precision="auto",
-                 caption_guidance=1.0, adversarial_weight=0.0, **kwargs):
+                 caption_guidance=1.0, adversarial_weight=0.0, discriminator_stem=False, **kwargs):
         super().__init__(image_size, caption_encoder, caption_dim, caption_dropout, **kwargs)
         self.width, self.blocks, self.downsamples = int(width), int(blocks), int(downsamples)
         if self.image_size % 2**self.downsamples:
@@ -165,7 +167,8 @@ class FourierInpainter(InpaintingModel):
         if not nonnegative_number(adversarial_weight):
             raise ValueError(f"adversarial_weight must be a finite number at least 0, got {adversarial_weight!r}")
         self.adversarial_weight = float(adversarial_weight)
-        self.discriminator = (build_patch_discriminator(dtype=resolve_precision(precision))
+        self.discriminator_stem = bool(discriminator_stem)
+        self.discriminator = (build_patch_discriminator(stem=self.discriminator_stem, dtype=resolve_precision(precision))
                               if self.adversarial_weight else None)
         names = ("reconstruction_loss", "hole_psnr") + (("adversarial_loss", "d_loss") if self.discriminator else ())
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
@@ -333,7 +336,7 @@ class FourierInpainter(InpaintingModel):
         return {**super().get_config(), "width": self.width, "blocks": self.blocks, "downsamples": self.downsamples,
                 "caption_units": self.caption_units, "object_layer": self.object_layer, "coarse_side": self.coarse_side,
                 "precision": self.precision, "caption_guidance": self.caption_guidance,
-                "adversarial_weight": self.adversarial_weight}
+                "adversarial_weight": self.adversarial_weight, "discriminator_stem": self.discriminator_stem}
 
     def _optimizer_names(self):
         return ("optimizer",) if self.discriminator is None else ("optimizer", "d_optimizer")

@@ -6,15 +6,20 @@ import keras
 from keras import layers, ops
 
 
-def build_patch_discriminator(width=32, depth=3, dtype=None, name="discriminator"):
+def build_patch_discriminator(width=32, depth=3, stem=False, dtype=None, name="discriminator"):
     """`(B, H, W, 3)` pictures in [-1, 1] -> `(B, H / 2^depth, W / 2^depth, 1)` float32 logits,
     one per patch (receptive field about `2^(depth + 2)` pixels), for any H and W.
 
     `depth` strided 4x4 convolutions doubling `width` (at most 8x), leaky ReLU, then a 3x3
-    convolution and a 3x3 logit. No normalization: a patch's logit depends on that patch only.
+    convolution and a 3x3 logit. With `stem`, a 3x3 convolution at full resolution comes
+    first, so patterns of a few pixels' period are seen before any stride can alias them.
+    No normalization: a patch's logit depends on that patch only.
     """
     image_input = keras.Input((None, None, 3), name="image")
     x = image_input
+    if stem:
+        x = layers.Conv2D(width, 3, padding="same", dtype=dtype, name="patch_stem")(x)
+        x = layers.LeakyReLU(0.2, dtype=dtype)(x)
     for index in range(depth):
         x = layers.Conv2D(width * 2 ** min(index, 3), 4, strides=2, padding="same", dtype=dtype,
                           name=f"patch_down_{index}")(x)
