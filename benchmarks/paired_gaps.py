@@ -26,14 +26,17 @@ def main(argv=None):
     parser.add_argument("results", nargs="+", help="results.csv files written by kinpaint evaluate on the same images")
     parser.add_argument("--reference", default="biharmonic", help="the method subtracted")
     args = parser.parse_args(argv)
-    values, columns = collections.defaultdict(dict), set()
+    values, columns, owners = collections.defaultdict(dict), None, {}
     for path in args.results:
         with open(path, newline="") as file:
             reader = csv.DictReader(file)
-            columns.update(reader.fieldnames or ())
+            columns = set(reader.fieldnames or ()) if columns is None else columns & set(reader.fieldnames or ())
             for row in reader:
-                if row["condition"] in ("none", "true"):
-                    values[row["method"]][int(row["image"])] = row
+                if row["condition"] not in ("none", "true"):
+                    continue
+                if owners.setdefault(row["method"], path) != path:
+                    raise SystemExit(f"{row['method']!r} is in both {owners[row['method']]} and {path}: rename one")
+                values[row["method"]][int(row["image"])] = row
     if args.reference not in values:
         raise SystemExit(f"{args.reference!r} is not in {' '.join(args.results)}; methods: {sorted(values)}")
     metrics = [(metric, title) for metric, title in METRICS if metric in columns]
@@ -42,6 +45,9 @@ def main(argv=None):
           + " | images better (PSNR) |\n|---|" + "--:|" * (len(metrics) + 1))
     for method, rows in values.items():
         images = sorted(set(rows) & set(reference))
+        if not images:
+            print(f"| {method} | no image in common with {args.reference} |")
+            continue
         cells = []
         for metric, _ in metrics:
             gaps = [float(rows[i][metric]) - float(reference[i][metric]) for i in images]

@@ -28,15 +28,16 @@ def pretrained(name=None):
 def inference_copy(model, **settings):
     """A fresh, uncompiled copy of `model` with its weights: what ships (no optimizer state).
     `settings` replace entries of its config that do not change the weights, such as a
-    `FourierInpainter`'s `coarse_side`. A training-only discriminator is left out
-    (`adversarial_weight` 0)."""
+    `FourierInpainter`'s `coarse_side`. A training-only discriminator is left out: its
+    settings are set to their defaults (`run_config.TRAINING_OPTIONS`)."""
     from kinpaint.models.serialization import transfer_weights
+    from kinpaint.run_config import TRAINING_OPTIONS
 
     config = model.get_config()
     unknown = sorted(set(settings) - set(config))
     if unknown:
         raise ValueError(f"{type(model).__name__} has no setting {', '.join(unknown)}")
-    untrained = {"adversarial_weight": 0.0, "discriminator_stem": False}  # no discriminator
+    untrained = {name: value for options in TRAINING_OPTIONS.values() for name, value in options.items()}
     settings = {**{name: value for name, value in untrained.items() if name in config}, **settings}
     copy = model.__class__.from_config({**config, **settings})
     transfer_weights(model, copy)

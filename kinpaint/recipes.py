@@ -27,8 +27,8 @@ from kinpaint.data import Store
 from kinpaint.evaluation import evaluate_inpainter, format_table
 from kinpaint.files import remove_stale_temporaries_in, write_text
 from kinpaint.models.losses import TrainingDiverged
-from kinpaint.options import CURVES_FILE, GRIDS_FOLDER, HISTORY_FILE, MODEL_FILES, TABLE_FILE
 from kinpaint.models.serialization import transfer_weights
+from kinpaint.options import CURVES_FILE, GRIDS_FOLDER, HISTORY_FILE, MODEL_FILES, TABLE_FILE
 from kinpaint.run_config import TRAINING_OPTIONS, RunConfig
 from kinpaint.saving import load_model
 
@@ -101,8 +101,9 @@ def fine_tuning_start(config, image_size, store=None):
     if type(source) is not kind:
         raise ValueError(f"init {config.init} is a {type(source).__name__}, not a {kind.__name__}: "
                          f"`kinpaint train {config.model}` starts only from its own kind")
-    training = {name: value for name, value in config.model_options.items() if name in TRAINING_OPTIONS}
-    options = {name: value for name, value in config.model_options.items() if name not in TRAINING_OPTIONS}
+    defaults = TRAINING_OPTIONS.get(config.model, {})
+    training = {**defaults, **{name: value for name, value in config.model_options.items() if name in defaults}}
+    options = {name: value for name, value in config.model_options.items() if name not in defaults}
     settings = {**source.get_config(), "image_size": image_size, "precision": config.precision, **training}
     reads_captions = config.captions != "none"
     if not source.conditioned and reads_captions and config.model == "fourier":
@@ -146,10 +147,15 @@ def _compiled(model, config):
 
     rate = config.learning_rate
     options = dict(config.compile_options)
-    discriminator_rate = options.pop("discriminator_learning_rate", None) or rate
+    discriminator_rate = options.pop("discriminator_learning_rate", None)
+    if discriminator_rate is not None:
+        if getattr(model, "discriminator", None) is None:
+            raise ValueError("discriminator_learning_rate (--discriminator-learning-rate) needs a discriminator: "
+                             "pass adversarial_weight (--adversarial-weight) above 0")
+        if not 0 < discriminator_rate <= 1:
+            raise ValueError(f"discriminator_learning_rate must be above 0 and at most 1, got {discriminator_rate!r}")
+        options["d_optimizer"] = default_adam(discriminator_rate)
     if config.model in ("pixel", "fourier"):
-        if getattr(model, "discriminator", None) is not None:
-            options["d_optimizer"] = default_adam(discriminator_rate)
         model.compile(keras.optimizers.Adam(rate, clipnorm=1.0), **options)
     else:
         model.compile(g_optimizer=default_adam(rate), d_optimizer=default_adam(rate), **config.compile_options)

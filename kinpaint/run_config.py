@@ -17,7 +17,8 @@ MODEL_RUN_DEFAULTS = {
 }
 MODEL_KINDS = tuple(MODEL_FILES)
 CAPTION_OPTIONS = ("caption_units", "caption_dropout", "caption_noise")  # of captions added by init
-TRAINING_OPTIONS = ("adversarial_weight", "discriminator_stem")  # model options that leave the fill's weights as they are: init takes them
+# Model options that leave the fill's weights as they are, so init takes them; their defaults.
+TRAINING_OPTIONS = {"fourier": {"adversarial_weight": 0.0, "discriminator_stem": False}}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,7 +40,8 @@ class RunConfig:
         init: start from the weights of a trained model of the same kind (a `.keras` path or a
             pretrained name such as `"photos"`), with a fresh optimizer: fine-tuning. Its
             architecture and captions are kept, so `model_options` must be empty but for
-            `TRAINING_OPTIONS` (such as a fourier model's `adversarial_weight`); `captions`
+            `TRAINING_OPTIONS` (a fourier model's `adversarial_weight`: its discriminator
+            starts fresh, and without the option there is none); `captions`
             other than `"none"` add captions to a `"fourier"` model trained without them, and
             then `model_options` may set the new captions' `CAPTION_OPTIONS`.
         seed: seed of the data order, captions and masks.
@@ -96,7 +98,8 @@ class RunConfig:
         if self.init is not None and self.resume:
             raise ValueError("init starts a new run from a trained model and resume continues the run in out: "
                              "choose one")
-        architecture = set(self.model_options) - set(CAPTION_OPTIONS) - set(TRAINING_OPTIONS)
+        kept = set(CAPTION_OPTIONS) | set(TRAINING_OPTIONS.get(self.model, ()))
+        architecture = set(self.model_options) - kept
         if self.init is not None and architecture:
             raise ValueError(f"init keeps the architecture of {self.init}; leave out {sorted(architecture)}")
 

@@ -365,6 +365,12 @@ def test_train_fourier_init_takes_an_adversarial_weight_and_starts_from_the_same
     assert main(["train", "fourier", "--data", shapes_store, "--out", str(tuned), "--discriminator-learning-rate",
                  "0.01", *resumed[:-4], "--epochs", "3"]) == 2
     assert "discriminator_learning_rate (--discriminator-learning-rate) 0.01 differs" in capsys.readouterr().err
+    plain = fine_tuning_start(run_config("fourier", shapes_store, str(tmp_path / "y"),
+                                         init=str(tuned / "fourier_inpainter.keras")), 32)
+    assert plain.discriminator is None and plain.adversarial_weight == 0  # init takes the fill, not the training
+    assert main(["train", "fourier", "--data", shapes_store, "--out", str(tmp_path / "lonely"), "--init", source,
+                 "--discriminator-learning-rate", "0.01", *FOURIER_FIT]) == 2
+    assert "needs a discriminator" in capsys.readouterr().err
     with pytest.raises(SystemExit) as stop:
         main(["train", "fourier", "--data", shapes_store, "--out", str(tmp_path / "bad"), "--init", source,
               "--adversarial-weight", "-1", *FOURIER_FIT])

@@ -67,6 +67,34 @@ def test_the_losses_judge_hole_patches_only():
     assert good[0] < 0.1 and fooled[0] > good[0]  # right: real known patches, a fake hole patch
 
 
+def test_fake_hole_patches_weigh_as_much_as_all_real_ones():
+    holes = np.zeros((2, 1, 4, 1), np.float32)
+    holes[0, 0, 0] = 1.0  # one hole cell of four in the first example, none in the second
+    real = np.zeros((2, 1, 4, 1), np.float32)  # softplus(0) = log 2 everywhere
+    fake = np.zeros((2, 1, 4, 1), np.float32)
+    fake[0, 0, 0] = 5.0  # the hole cell: confidently real, so wrongly judged
+    loss = np.asarray(discriminator_loss(real, fake, holes))
+    # real part: 4 real cells + 3 known fake cells, all log 2; fake part: softplus(5) over the one hole cell
+    np.testing.assert_allclose(loss[0], np.log(2.0) + np.log1p(np.exp(5.0)), rtol=1e-5)
+    np.testing.assert_allclose(loss[1], np.log(2.0), rtol=1e-5)  # no hole: the real term only
+
+
+def test_the_adversarial_term_reaches_the_generator():
+    images, masks = batch()
+    data = {"image": images, "mask": masks}
+    plain = FourierInpainter(image_size=16, width=4, blocks=1, precision="float32")
+    plain.compile(keras.optimizers.SGD(0.1))
+    critic = adversarial(0.5)
+    critic.compile(keras.optimizers.SGD(0.1))
+    plain.generator.set_weights(critic.generator.get_weights())
+    plain.fit(data, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    critic.fit(data, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    assert any(not np.allclose(a, b) for a, b in zip(plain.generator.get_weights(), critic.generator.get_weights()))
+    assert {id(v) for v in critic.optimizer.variables} != {id(v) for v in critic.d_optimizer.variables}
+    critic_ids = {id(v) for v in critic.discriminator.weights}
+    assert not critic_ids & {id(v) for v in critic.generator_variables}
+
+
 def test_adversarial_training_trains_both_networks_and_logs_both_losses():
     images, masks = batch()
     model = adversarial()
@@ -127,3 +155,28 @@ def test_mixed_precision_discriminator_gives_float32_logits():
 def test_a_bad_weight_is_named(weight):
     with pytest.raises(ValueError, match="adversarial_weight must be a finite number at least 0"):
         FourierInpainter(image_size=16, adversarial_weight=weight)
+
+
+def test_discriminator_settings_without_a_discriminator_are_refused():
+    with pytest.raises(ValueError, match="discriminator_stem=True needs a discriminator"):
+        FourierInpainter(image_size=16, discriminator_stem=True)
+    with pytest.raises(ValueError, match="d_optimizer trains a discriminator, and this model has none"):
+        FourierInpainter(image_size=16, width=4, blocks=1).compile(d_optimizer=keras.optimizers.Adam())
+
+
+def test_shipping_a_captioned_adversarial_model_keeps_its_caption_encoder():
+    from kinpaint.captions import MeanWordEmbedding
+    from kinpaint.pretrained_models import inference_copy
+
+    images, masks = batch(4)
+    captions = np.array(["red square", "blue square", "red", "blue"], dtype=object)
+    encoder = MeanWordEmbedding.from_captions(list(captions), output_dim=4)
+    model = FourierInpainter(image_size=16, width=4, blocks=1, precision="float32", adversarial_weight=0.5,
+                             caption_encoder=encoder)
+    model.compile(keras.optimizers.Adam(1e-2))
+    model.fit({"image": images, "mask": masks, "caption": captions}, batch_size=2, epochs=1, verbose=0)
+    copy = inference_copy(model)
+    for mine, theirs in zip(copy.caption_encoder.get_weights(), model.caption_encoder.get_weights()):
+        np.testing.assert_array_equal(mine, theirs)
+    np.testing.assert_array_equal(copy.inpaint(images, masks, list(captions)),
+                                  model.inpaint(images, masks, list(captions)))

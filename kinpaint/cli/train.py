@@ -72,11 +72,11 @@ def add_parser(commands):
                          help="also paint a layer of colour and opacity over the fill (with --captions: an object)")
     fourier.add_argument("--adversarial-weight", type=nonnegative_float,
                          help="weight of a patch discriminator's loss, which rewards texture where the hole loss "
-                         "alone paints the mean; also with --init (default: 0, none)")
+                         "alone paints the mean; with --init the discriminator starts fresh (default: 0, none)")
     fourier.add_argument("--discriminator-stem", action="store_const", const=True,
                          help="with --adversarial-weight: the discriminator starts with a full-resolution convolution")
     fourier.add_argument("--discriminator-learning-rate", type=learning_rate,
-                         help="with --adversarial-weight: the discriminator's Adam step (default: --learning-rate)")
+                         help="with --adversarial-weight: the discriminator's Adam step (default 2e-4, beta_1 0.5)")
     fourier.add_argument("--caption-noise", type=nonnegative_float,
                          help="with --captions: Gaussian noise added to each caption vector in training, this many "
                          "times its root mean square component, so captions never seen map to fills more smoothly "

@@ -168,9 +168,15 @@ class FourierInpainter(InpaintingModel):
             raise ValueError(f"adversarial_weight must be a finite number at least 0, got {adversarial_weight!r}")
         self.adversarial_weight = float(adversarial_weight)
         self.discriminator_stem = bool(discriminator_stem)
-        self.discriminator = (build_patch_discriminator(stem=self.discriminator_stem, dtype=resolve_precision(precision))
-                              if self.adversarial_weight else None)
-        names = ("reconstruction_loss", "hole_psnr") + (("adversarial_loss", "d_loss") if self.discriminator else ())
+        if self.discriminator_stem and not self.adversarial_weight:
+            raise ValueError("discriminator_stem=True needs a discriminator: adversarial_weight above 0")
+        self.discriminator = None
+        if self.adversarial_weight:
+            self.discriminator = build_patch_discriminator(stem=self.discriminator_stem,
+                                                           dtype=resolve_precision(precision))
+        names = ("reconstruction_loss", "hole_psnr")
+        if self.discriminator is not None:
+            names += ("adversarial_loss", "d_loss")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self._inpaint_function = None
         self.reconstruction = None  # set by compile
@@ -227,7 +233,7 @@ class FourierInpainter(InpaintingModel):
     def compile(self, optimizer=None, reconstruction="log_l2", d_optimizer=None, **kwargs):
         """Adam (1e-3, clipnorm 1) unless given; the hole loss `reconstruction` (see `losses.hole_error`).
         With a discriminator (`adversarial_weight` above 0), `d_optimizer` trains it: Adam
-        (2e-4, beta_1 0.5, clipnorm 1) unless given."""
+        (2e-4, beta_1 0.5, clipnorm 1) unless given; without, `d_optimizer` is refused."""
         if reconstruction not in RECONSTRUCTIONS:
             raise ValueError(f"reconstruction must be one of {RECONSTRUCTIONS}, got {reconstruction!r}")
         super().compile(optimizer=None, **kwargs)
@@ -235,6 +241,8 @@ class FourierInpainter(InpaintingModel):
                                          self.generator_variables)
         if self.discriminator is not None:
             self.d_optimizer = build_optimizer(d_optimizer or default_adam(), self.discriminator.trainable_variables)
+        elif d_optimizer is not None:
+            raise ValueError("d_optimizer trains a discriminator, and this model has none: adversarial_weight is 0")
         self.reconstruction = reconstruction
 
     def train_step(self, data):
@@ -244,8 +252,8 @@ class FourierInpainter(InpaintingModel):
             fills = self._generate(images, masks, vectors, training=True)
             reconstruction = hole_error(images, fills, masks, self.reconstruction)
             per_example = reconstruction
+            filled = composite(images, masks, fills)
             if self.discriminator is not None:
-                filled = composite(images, masks, fills)
                 real = self.discriminator(images, training=True)
                 fake = self.discriminator(filled, training=True)
                 holes = patch_holes(masks, fake)
@@ -264,7 +272,7 @@ class FourierInpainter(InpaintingModel):
             self.trackers["adversarial_loss"].update_state(adversarial)
             self.trackers["d_loss"].update_state(d_logged)
         self.trackers["reconstruction_loss"].update_state(reconstruction)
-        self.trackers["hole_psnr"].update_state(psnr(images, composite(images, masks, fills), masks))
+        self.trackers["hole_psnr"].update_state(psnr(images, filled, masks))
         return self._results()
 
     def test_step(self, data):

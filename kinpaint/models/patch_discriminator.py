@@ -8,12 +8,13 @@ from keras import layers, ops
 
 def build_patch_discriminator(width=32, depth=3, stem=False, dtype=None, name="discriminator"):
     """`(B, H, W, 3)` pictures in [-1, 1] -> `(B, H / 2^depth, W / 2^depth, 1)` float32 logits,
-    one per patch (receptive field about `2^(depth + 2)` pixels), for any H and W.
+    one per `2^depth`-pixel cell, for any H and W; each sees a window around its cell (54
+    pixels wide at depth 3, 56 with the stem), and `patch_holes` labels it by its cell.
 
     `depth` strided 4x4 convolutions doubling `width` (at most 8x), leaky ReLU, then a 3x3
     convolution and a 3x3 logit. With `stem`, a 3x3 convolution at full resolution comes
     first, so patterns of a few pixels' period are seen before any stride can alias them.
-    No normalization: a patch's logit depends on that patch only.
+    No normalization, so a logit depends on its window only, not on the rest of the batch.
     """
     image_input = keras.Input((None, None, 3), name="image")
     x = image_input

@@ -29,10 +29,17 @@ def compile_from(model, config, optimizers):
 
 
 def transfer_weights(source, target):
-    """Set the model `target`'s weights to `source`'s. Where only one of them has a
-    discriminator (a training-only network), the generators' weights are copied and the
-    discriminator starts fresh or is left out."""
-    if len(source.weights) == len(target.weights):
-        target.set_weights(source.get_weights())
-    else:
-        target.generator.set_weights(source.generator.get_weights())
+    """Set the model `target`'s weights to `source`'s, all but a discriminator's: that
+    training-only network is left out of `source` and starts fresh in `target`."""
+    mine, theirs = _fill_weights(target), _fill_weights(source)
+    if len(mine) != len(theirs):
+        raise ValueError(f"{type(source).__name__} and {type(target).__name__} have different networks: "
+                         f"{len(theirs)} and {len(mine)} weights")
+    for weight, value in zip(mine, theirs):
+        weight.assign(value)
+
+
+def _fill_weights(model):
+    critic = getattr(model, "discriminator", None)
+    skipped = {id(weight) for weight in critic.weights} if critic is not None else set()
+    return [weight for weight in model.weights if id(weight) not in skipped]
