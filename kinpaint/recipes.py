@@ -152,8 +152,6 @@ def _compiled(model, config):
         if getattr(model, "discriminator", None) is None:
             raise ValueError("discriminator_learning_rate (--discriminator-learning-rate) needs a discriminator: "
                              "pass adversarial_weight (--adversarial-weight) above 0")
-        if not 0 < discriminator_rate <= 1:
-            raise ValueError(f"discriminator_learning_rate must be above 0 and at most 1, got {discriminator_rate!r}")
         options["d_optimizer"] = default_adam(discriminator_rate)
     if config.model in ("pixel", "fourier"):
         model.compile(keras.optimizers.Adam(rate, clipnorm=1.0), **options)

@@ -91,8 +91,10 @@ class RunConfig:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)!r}")
         if self.steps_per_epoch is not None and int(self.steps_per_epoch) < 1:
             raise ValueError(f"steps_per_epoch must be at least 1, got {self.steps_per_epoch!r}")
-        if not 0 < self.learning_rate <= 1:
-            raise ValueError(f"learning_rate must be above 0 and at most 1, got {self.learning_rate!r}")
+        for name, rate in (("learning_rate", self.learning_rate),
+                           ("discriminator_learning_rate", self.compile_options.get("discriminator_learning_rate"))):
+            if rate is not None and not 0 < rate <= 1:
+                raise ValueError(f"{name} must be above 0 and at most 1, got {rate!r}")
         if self.resume and self.force:
             raise ValueError("resume continues a run and force replaces it: choose one")
         if self.init is not None and self.resume:

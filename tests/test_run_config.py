@@ -23,6 +23,10 @@ def test_each_model_gets_its_documented_defaults_unless_told(model):
     (dict(steps_per_epoch=0), "steps_per_epoch must be at least 1"),
     (dict(learning_rate=0), "learning_rate must be above 0 and at most 1"),
     (dict(learning_rate=1e5), "learning_rate must be above 0 and at most 1"),
+    (dict(model="fourier", compile_options={"discriminator_learning_rate": 0.0}),
+     "discriminator_learning_rate must be above 0 and at most 1"),
+    (dict(model="fourier", compile_options={"discriminator_learning_rate": 2.0}),
+     "discriminator_learning_rate must be above 0 and at most 1"),
     (dict(init="photos", resume=True), "init starts a new run"),
     (dict(resume=True, force=True), "choose one"),
 ])
