@@ -12,6 +12,8 @@ from kinpaint.models.patch_discriminator import (
     discriminator_loss,
     generator_adversarial_loss,
     patch_holes,
+    r1_penalty,
+    random_phase_crops,
 )
 from layer_checks import check_resumes_like_the_original, fit_save_and_reload
 
@@ -51,6 +53,53 @@ def test_patch_holes_are_each_patchs_hole_share():
     masks[0, :8, :4] = 0  # half of the top-left 8x8 patch
     holes = np.asarray(patch_holes(masks, np.zeros((1, 2, 2, 1), np.float32)))[0, ..., 0]
     np.testing.assert_allclose(holes, [[0.5, 0.0], [0.0, 0.0]])
+
+
+def test_phase_crops_cut_every_tensor_at_one_offset_that_changes_with_the_seed():
+    rows = np.arange(12, dtype=np.float32)[None, :, None, None] * np.ones((2, 12, 10, 1), np.float32)
+    columns = np.arange(10, dtype=np.float32)[None, None, :, None] * np.ones((2, 12, 10, 3), np.float32)
+    offsets = set()
+    for step in range(400):
+        cut_rows, cut_columns = random_phase_crops([rows, columns], 4, tf.constant([8, step], tf.int64))
+        assert tuple(cut_rows.shape) == (2, 8, 6, 1) and tuple(cut_columns.shape) == (2, 8, 6, 3)
+        offsets.add((int(cut_rows[0, 0, 0, 0]), int(cut_columns[0, 0, 0, 0])))
+    assert offsets == {(top, left) for top in range(5) for left in range(5)}
+    again = random_phase_crops([rows], 4, tf.constant([8, 3], tf.int64))[0]
+    np.testing.assert_array_equal(again, random_phase_crops([rows], 4, tf.constant([8, 3], tf.int64))[0])
+
+
+def test_r1_penalty_is_the_squared_gradient_norm_of_the_summed_logits():
+    image = keras.Input((None, None, 3))
+    linear = keras.Model(image, keras.layers.Conv2D(1, 1, use_bias=False, kernel_initializer="ones")(image))
+    linear.layers[1].kernel.assign(np.array([1.0, -2.0, 0.5], np.float32).reshape(1, 1, 3, 1))
+    images = np.random.default_rng(0).uniform(-1, 1, (2, 5, 4, 3)).astype(np.float32)
+    np.testing.assert_allclose(r1_penalty(linear, images), [20 * 5.25] * 2, rtol=1e-6)  # 20 pixels, |w|^2 = 5.25
+
+
+def test_the_r1_penalty_trains_the_discriminator_only():
+    images, masks = batch(4)
+    plain, penalised = adversarial(), adversarial(r1_weight=100.0)
+    penalised.set_weights(plain.get_weights())
+    for model in (plain, penalised):
+        model.fit({"image": images, "mask": masks}, batch_size=4, epochs=1, verbose=0, shuffle=False)
+    for mine, theirs in zip(plain.generator.get_weights(), penalised.generator.get_weights()):
+        np.testing.assert_array_equal(mine, theirs)
+    assert any(not np.allclose(mine, theirs) for mine, theirs in
+               zip(plain.discriminator.get_weights(), penalised.discriminator.get_weights()))
+
+
+def test_shifted_and_penalised_training_runs_round_trips_and_ships_without_them(tmp_path):
+    from kinpaint.pretrained_models import inference_copy
+
+    images, masks = batch()
+    model = adversarial(discriminator_shift=True, r1_weight=0.01)
+    history = model.fit({"image": images, "mask": masks}, batch_size=4, epochs=2, verbose=0).history
+    assert all(np.isfinite(history[name]).all() for name in ("d_loss", "adversarial_loss"))
+    model.save(tmp_path / "shifted.keras")
+    reloaded = keras.models.load_model(tmp_path / "shifted.keras")
+    assert reloaded.discriminator_shift and reloaded.r1_weight == 0.01
+    copy = inference_copy(model)
+    assert copy.discriminator is None and not copy.discriminator_shift and copy.r1_weight == 0
 
 
 def test_the_losses_judge_hole_patches_only():
@@ -161,6 +210,12 @@ def test_a_bad_weight_is_named(weight):
 def test_discriminator_settings_without_a_discriminator_are_refused():
     with pytest.raises(ValueError, match="discriminator_stem=True needs a discriminator"):
         FourierInpainter(image_size=16, discriminator_stem=True)
+    with pytest.raises(ValueError, match="discriminator_shift=True needs a discriminator"):
+        FourierInpainter(image_size=16, discriminator_shift=True)
+    with pytest.raises(ValueError, match="r1_weight=0.5 needs a discriminator"):
+        FourierInpainter(image_size=16, r1_weight=0.5)
+    with pytest.raises(ValueError, match="r1_weight must be a finite number at least 0"):
+        FourierInpainter(image_size=16, adversarial_weight=0.5, r1_weight=-1)
     with pytest.raises(ValueError, match="d_optimizer trains a discriminator, and this model has none"):
         FourierInpainter(image_size=16, width=4, blocks=1).compile(d_optimizer=keras.optimizers.Adam())
 

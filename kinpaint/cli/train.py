@@ -75,6 +75,12 @@ def add_parser(commands):
                          "alone paints the mean; with --init the discriminator starts fresh (default: 0, none)")
     fourier.add_argument("--discriminator-stem", action="store_const", const=True,
                          help="with --adversarial-weight: the discriminator starts with a full-resolution convolution")
+    fourier.add_argument("--discriminator-shift", action="store_const", const=True,
+                         help="with --adversarial-weight: the discriminator sees real and filled pictures cropped at "
+                         "one random offset per step, so its stride grid meets them at a new phase")
+    fourier.add_argument("--r1-weight", type=nonnegative_float,
+                         help="with --adversarial-weight: weight of the R1 gradient penalty on real pictures in the "
+                         "discriminator's loss (default: 0, none)")
     fourier.add_argument("--discriminator-learning-rate", type=learning_rate,
                          help="with --adversarial-weight: the discriminator's Adam step (default 2e-4, beta_1 0.5)")
     fourier.add_argument("--caption-noise", type=nonnegative_float,

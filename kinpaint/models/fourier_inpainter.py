@@ -26,6 +26,8 @@ from kinpaint.models.patch_discriminator import (
     discriminator_loss,
     generator_adversarial_loss,
     patch_holes,
+    r1_penalty,
+    random_phase_crops,
 )
 from kinpaint.models.precision import resolve_precision
 from kinpaint.models.serialization import compile_config, compile_from
@@ -33,6 +35,7 @@ from kinpaint.options import RECONSTRUCTIONS
 from kinpaint.poisson import harmonic_fill
 
 OPACITY_START_LOGIT = -6.0  # an object layer starts at sigmoid(-6), 0.25 % opacity
+DISCRIMINATOR_CELL = 8  # pixels per logit of the default patch discriminator (depth 3)
 
 
 def build_fourier_generator(width=32, blocks=4, downsamples=2, dtype=None, name="generator", caption_dim=None,
@@ -123,6 +126,11 @@ class FourierInpainter(InpaintingModel):
             setting: the discriminator is saved for `--resume`, and `ship` leaves it out.
         discriminator_stem: the discriminator starts with a full-resolution convolution
             (`build_patch_discriminator(stem=True)`).
+        discriminator_shift: the discriminator sees real and filled pictures cropped at
+            the same random offset each step (`random_phase_crops`, one cell smaller), so
+            its stride grid meets them at a new phase.
+        r1_weight: weight of the R1 penalty on real pictures in the discriminator's loss
+            (`r1_penalty`; 0, the default: none).
         precision: `"auto"`, `"float32"` or `"mixed_bfloat16"`.
         mask_kind: the holes drawn when `fit` gets images without masks.
 
@@ -148,7 +156,8 @@ class FourierInpainter(InpaintingModel):
 
     def __init__(self, image_size=64, width=32, blocks=4, downsamples=2, caption_encoder=None, caption_dim=None,
                  caption_units=64, caption_dropout=0.1, object_layer=False, coarse_side=None, precision="auto",
-                 caption_guidance=1.0, adversarial_weight=0.0, discriminator_stem=False, **kwargs):
+                 caption_guidance=1.0, adversarial_weight=0.0, discriminator_stem=False, discriminator_shift=False,
+                 r1_weight=0.0, **kwargs):
         super().__init__(image_size, caption_encoder, caption_dim, caption_dropout, **kwargs)
         self.width, self.blocks, self.downsamples = int(width), int(blocks), int(downsamples)
         if self.image_size % 2**self.downsamples:
@@ -167,9 +176,15 @@ class FourierInpainter(InpaintingModel):
         if not nonnegative_number(adversarial_weight):
             raise ValueError(f"adversarial_weight must be a finite number at least 0, got {adversarial_weight!r}")
         self.adversarial_weight = float(adversarial_weight)
+        if not nonnegative_number(r1_weight):
+            raise ValueError(f"r1_weight must be a finite number at least 0, got {r1_weight!r}")
         self.discriminator_stem = bool(discriminator_stem)
-        if self.discriminator_stem and not self.adversarial_weight:
-            raise ValueError("discriminator_stem=True needs a discriminator: adversarial_weight above 0")
+        self.discriminator_shift = bool(discriminator_shift)
+        self.r1_weight = float(r1_weight)
+        for name, value in (("discriminator_stem", self.discriminator_stem),
+                            ("discriminator_shift", self.discriminator_shift), ("r1_weight", self.r1_weight)):
+            if value and not self.adversarial_weight:
+                raise ValueError(f"{name}={value} needs a discriminator: adversarial_weight above 0")
         self.discriminator = None
         if self.adversarial_weight:
             self.discriminator = build_patch_discriminator(stem=self.discriminator_stem,
@@ -254,12 +269,20 @@ class FourierInpainter(InpaintingModel):
             per_example = reconstruction
             filled = composite(images, masks, fills)
             if self.discriminator is not None:
-                real = self.discriminator(images, training=True)
-                fake = self.discriminator(filled, training=True)
-                holes = patch_holes(masks, fake)
+                real_images, fake_images, d_masks = images, filled, masks
+                if self.discriminator_shift:
+                    seed = tf.stack([tf.constant(8, tf.int64), tf.cast(self._step_counter(), tf.int64)])
+                    real_images, fake_images, d_masks = random_phase_crops([images, filled, masks],
+                                                                           DISCRIMINATOR_CELL, seed)
+                real = self.discriminator(real_images, training=True)
+                fake = self.discriminator(fake_images, training=True)
+                holes = patch_holes(d_masks, fake)
                 adversarial = generator_adversarial_loss(fake, holes)
                 per_example = reconstruction + self.adversarial_weight * adversarial
-                d_loss, d_logged = replica_mean(discriminator_loss(real, fake, holes))
+                d_per_example = discriminator_loss(real, fake, holes)
+                if self.r1_weight:
+                    d_per_example = d_per_example + self.r1_weight * r1_penalty(self.discriminator, real_images)
+                d_loss, d_logged = replica_mean(d_per_example)
             loss, logged = replica_mean(per_example)
         name = "reconstruction loss" if self.discriminator is None else "generator loss"
         with tf.control_dependencies([check_finite(name, logged)]):
@@ -344,7 +367,8 @@ class FourierInpainter(InpaintingModel):
         return {**super().get_config(), "width": self.width, "blocks": self.blocks, "downsamples": self.downsamples,
                 "caption_units": self.caption_units, "object_layer": self.object_layer, "coarse_side": self.coarse_side,
                 "precision": self.precision, "caption_guidance": self.caption_guidance,
-                "adversarial_weight": self.adversarial_weight, "discriminator_stem": self.discriminator_stem}
+                "adversarial_weight": self.adversarial_weight, "discriminator_stem": self.discriminator_stem,
+                "discriminator_shift": self.discriminator_shift, "r1_weight": self.r1_weight}
 
     def _optimizer_names(self):
         return ("optimizer",) if self.discriminator is None else ("optimizer", "d_optimizer")

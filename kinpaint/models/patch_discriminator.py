@@ -3,6 +3,7 @@ with the texture of real pictures rather than their mean (PatchGAN, Isola et al.
 LaMa uses it, Suvorov et al. 2022: patches of the hole are fake, known patches real)."""
 
 import keras
+import tensorflow as tf
 from keras import layers, ops
 
 
@@ -29,6 +30,29 @@ def build_patch_discriminator(width=32, depth=3, stem=False, dtype=None, name="d
     x = layers.LeakyReLU(0.2, dtype=dtype)(x)
     logits = layers.Conv2D(1, 3, padding="same", dtype="float32", name="patch_logit")(x)
     return keras.Model(image_input, logits, name=name)
+
+
+def random_phase_crops(tensors, cell, seed):
+    """The same random crop of each `(B, H, W, C)` tensor, `cell` pixels smaller in H and W, at
+    an offset in [0, cell] drawn from the stateless `seed` `(2,)`: the discriminator's stride
+    grid falls on the pictures at a new phase each step, so a pattern in step with that grid
+    cannot fool it (the translation of DiffAugment, Zhao et al. 2020)."""
+    offset = tf.random.stateless_uniform((2,), seed, 0, cell + 1, tf.int32)
+    height, width = ops.shape(tensors[0])[1] - cell, ops.shape(tensors[0])[2] - cell
+    return [tf.image.crop_to_bounding_box(tensor, offset[0], offset[1], height, width) for tensor in tensors]
+
+
+def r1_penalty(discriminator, images):
+    """Per-example `(B,)` R1 penalty (Mescheder et al. 2018, as LaMa uses it): the squared norm
+    of the gradient of a real picture's summed logits with respect to its pixels, `images`
+    `(B, H, W, 3)`. Keeps the discriminator smooth around real pictures, so it cannot learn
+    them by heart; call it inside the discriminator's gradient tape."""
+    images = tf.convert_to_tensor(images)
+    with tf.GradientTape() as tape:
+        tape.watch(images)
+        summed = ops.sum(discriminator(images, training=True))
+    gradients = tape.gradient(summed, images)
+    return ops.sum(ops.square(ops.cast(gradients, "float32")), axis=(1, 2, 3))
 
 
 def patch_holes(masks, logits):
