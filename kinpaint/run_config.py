@@ -19,7 +19,7 @@ MODEL_KINDS = tuple(MODEL_FILES)
 CAPTION_OPTIONS = ("caption_units", "caption_dropout", "caption_noise")  # of captions added by init
 # Model options that leave the fill's weights as they are, so init takes them; their defaults.
 TRAINING_OPTIONS = {"fourier": {"adversarial_weight": 0.0, "discriminator_stem": False, "discriminator_shift": False,
-                                "r1_weight": 0.0}}
+                                "r1_weight": 0.0, "feature_matching_weight": 0.0}}
 
 
 @dataclasses.dataclass(frozen=True)

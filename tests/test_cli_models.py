@@ -349,13 +349,14 @@ def test_train_fourier_init_takes_an_adversarial_weight_and_starts_from_the_same
         np.testing.assert_array_equal(mine, theirs)
     tuned = tmp_path / "tuned"
     adversarial = ["--adversarial-weight", "0.5", "--discriminator-learning-rate", "0.003", "--discriminator-shift",
-                   "--r1-weight", "0.01"]
+                   "--r1-weight", "0.01", "--feature-matching-weight", "3"]
     assert main(["train", "fourier", "--data", shapes_store, "--out", str(tuned), "--init", source, *adversarial,
                  *FOURIER_FIT]) == 0
     with open(tuned / "history.csv") as handle:
         assert {"adversarial_loss", "d_loss"} <= set(next(csv.DictReader(handle)))
     saved = load_model(str(tuned / "fourier_inpainter.keras"))
     assert saved.adversarial_weight == 0.5 and saved.discriminator_shift and saved.r1_weight == 0.01
+    assert saved.feature_matching_weight == 3.0
     assert np.isclose(float(saved.d_optimizer.learning_rate), 0.003)
     assert np.isclose(float(saved.optimizer.learning_rate), 1e-3)
     resumed = ["--resume", "--batch-size", "8", "--precision", "float32", "--epochs", "2", "--steps-per-epoch", "2"]

@@ -10,7 +10,9 @@ from kinpaint.models import FourierInpainter
 from kinpaint.models.patch_discriminator import (
     build_patch_discriminator,
     discriminator_loss,
+    feature_matching_loss,
     generator_adversarial_loss,
+    patch_features,
     patch_holes,
     r1_penalty,
     random_phase_crops,
@@ -74,6 +76,46 @@ def test_r1_penalty_is_the_squared_gradient_norm_of_the_summed_logits():
     linear.layers[1].kernel.assign(np.array([1.0, -2.0, 0.5], np.float32).reshape(1, 1, 3, 1))
     images = np.random.default_rng(0).uniform(-1, 1, (2, 5, 4, 3)).astype(np.float32)
     np.testing.assert_allclose(r1_penalty(linear, images), [20 * 5.25] * 2, rtol=1e-6)  # 20 pixels, |w|^2 = 5.25
+
+
+@pytest.mark.parametrize("stem", [False, True])
+def test_patch_features_are_each_hidden_activation_then_the_logits(stem):
+    network = build_patch_discriminator(width=4, depth=3, stem=stem)
+    images = np.random.default_rng(0).uniform(-1, 1, (2, 24, 16, 3)).astype(np.float32)
+    features = patch_features(network, images)
+    assert len(features) == 4 + stem + 1
+    assert [tuple(f.shape[1:3]) for f in features[stem:]] == [(12, 8), (6, 4), (3, 2), (3, 2), (3, 2)]
+    np.testing.assert_allclose(features[-1], network(images), atol=1e-6)
+    assert np.min(np.asarray(features[0])) < 0 < np.max(np.asarray(features[0]))
+
+
+def test_feature_matching_weighs_the_hole_and_teaches_the_fill_only():
+    real = [np.zeros((2, 2, 2, 3), np.float32), np.zeros((2, 1, 1, 2), np.float32)]
+    fake = [tf.Variable(np.full((2, 2, 2, 3), 2.0, np.float32)), tf.Variable(np.ones((2, 1, 1, 2), np.float32))]
+    fake[0][0, 0, 0].assign([5.0, 5.0, 5.0])  # a known position of the first example: not counted
+    masks = np.ones((2, 4, 4, 1), np.float32)
+    masks[0, 2:, 2:] = 0  # the bottom-right quarter: one of four cells at 2x2, a quarter of the 1x1 cell
+    real_variables = [tf.Variable(r) for r in real]
+    with tf.GradientTape(persistent=True) as tape:
+        loss = feature_matching_loss(fake, real_variables, masks)
+    np.testing.assert_allclose(np.asarray(loss), [(2.0 + 1.0) / 2, 0.0], rtol=1e-6)  # no hole: nothing to match
+    assert all(tape.gradient(loss, r) is None for r in real_variables)
+    assert np.asarray(tape.gradient(loss, fake[0]))[0, 1, 1].any()
+    np.testing.assert_array_equal(feature_matching_loss(real, real, masks), [0.0, 0.0])
+
+
+def test_feature_matching_reaches_the_generator_and_round_trips(tmp_path):
+    images, masks = batch(4)
+    data = {"image": images, "mask": masks}
+    plain, matched = adversarial(), adversarial(feature_matching_weight=10.0)
+    matched.set_weights(plain.get_weights())
+    for model in (plain, matched):
+        model.compile(keras.optimizers.SGD(0.1))
+        history = model.fit(data, batch_size=4, epochs=1, verbose=0, shuffle=False).history
+    assert history["feature_matching_loss"][0] > 0 and np.isfinite(history["d_loss"]).all()
+    assert any(not np.allclose(a, b) for a, b in zip(plain.generator.get_weights(), matched.generator.get_weights()))
+    matched.save(tmp_path / "matched.keras")
+    assert keras.models.load_model(tmp_path / "matched.keras").feature_matching_weight == 10.0
 
 
 def test_the_r1_penalty_trains_the_discriminator_only():
@@ -214,6 +256,10 @@ def test_discriminator_settings_without_a_discriminator_are_refused():
         FourierInpainter(image_size=16, discriminator_shift=True)
     with pytest.raises(ValueError, match="r1_weight=0.5 needs a discriminator"):
         FourierInpainter(image_size=16, r1_weight=0.5)
+    with pytest.raises(ValueError, match="feature_matching_weight=2.0 needs a discriminator"):
+        FourierInpainter(image_size=16, feature_matching_weight=2)
+    with pytest.raises(ValueError, match="feature_matching_weight must be a finite number at least 0"):
+        FourierInpainter(image_size=16, adversarial_weight=0.5, feature_matching_weight=float("nan"))
     with pytest.raises(ValueError, match="r1_weight must be a finite number at least 0"):
         FourierInpainter(image_size=16, adversarial_weight=0.5, r1_weight=-1)
     with pytest.raises(ValueError, match="d_optimizer trains a discriminator, and this model has none"):

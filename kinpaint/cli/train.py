@@ -81,6 +81,9 @@ def add_parser(commands):
     fourier.add_argument("--r1-weight", type=nonnegative_float,
                          help="with --adversarial-weight: weight of the R1 gradient penalty on real pictures in the "
                          "discriminator's loss (default: 0, none)")
+    fourier.add_argument("--feature-matching-weight", type=nonnegative_float,
+                         help="with --adversarial-weight: weight of the L1 distance between the hole's features and "
+                         "the true picture's in the discriminator's hidden layers (default: 0, none)")
     fourier.add_argument("--discriminator-learning-rate", type=learning_rate,
                          help="with --adversarial-weight: the discriminator's Adam step (default 2e-4, beta_1 0.5)")
     fourier.add_argument("--caption-noise", type=nonnegative_float,

@@ -24,7 +24,9 @@ from kinpaint.models.optimizers import build_optimizer, default_adam
 from kinpaint.models.patch_discriminator import (
     build_patch_discriminator,
     discriminator_loss,
+    feature_matching_loss,
     generator_adversarial_loss,
+    patch_features,
     patch_holes,
     r1_penalty,
     random_phase_crops,
@@ -131,6 +133,9 @@ class FourierInpainter(InpaintingModel):
             its stride grid meets them at a new phase.
         r1_weight: weight of the R1 penalty on real pictures in the discriminator's loss
             (`r1_penalty`; 0, the default: none).
+        feature_matching_weight: weight of a feature-matching term in the generator's loss
+            (`feature_matching_loss`; 0, the default: none): the hole's features in the
+            discriminator's hidden layers should match the true picture's.
         precision: `"auto"`, `"float32"` or `"mixed_bfloat16"`.
         mask_kind: the holes drawn when `fit` gets images without masks.
 
@@ -157,7 +162,7 @@ class FourierInpainter(InpaintingModel):
     def __init__(self, image_size=64, width=32, blocks=4, downsamples=2, caption_encoder=None, caption_dim=None,
                  caption_units=64, caption_dropout=0.1, object_layer=False, coarse_side=None, precision="auto",
                  caption_guidance=1.0, adversarial_weight=0.0, discriminator_stem=False, discriminator_shift=False,
-                 r1_weight=0.0, **kwargs):
+                 r1_weight=0.0, feature_matching_weight=0.0, **kwargs):
         super().__init__(image_size, caption_encoder, caption_dim, caption_dropout, **kwargs)
         self.width, self.blocks, self.downsamples = int(width), int(blocks), int(downsamples)
         if self.image_size % 2**self.downsamples:
@@ -178,11 +183,16 @@ class FourierInpainter(InpaintingModel):
         self.adversarial_weight = float(adversarial_weight)
         if not nonnegative_number(r1_weight):
             raise ValueError(f"r1_weight must be a finite number at least 0, got {r1_weight!r}")
+        if not nonnegative_number(feature_matching_weight):
+            raise ValueError("feature_matching_weight must be a finite number at least 0, "
+                             f"got {feature_matching_weight!r}")
         self.discriminator_stem = bool(discriminator_stem)
         self.discriminator_shift = bool(discriminator_shift)
         self.r1_weight = float(r1_weight)
+        self.feature_matching_weight = float(feature_matching_weight)
         for name, value in (("discriminator_stem", self.discriminator_stem),
-                            ("discriminator_shift", self.discriminator_shift), ("r1_weight", self.r1_weight)):
+                            ("discriminator_shift", self.discriminator_shift), ("r1_weight", self.r1_weight),
+                            ("feature_matching_weight", self.feature_matching_weight)):
             if value and not self.adversarial_weight:
                 raise ValueError(f"{name}={value} needs a discriminator: adversarial_weight above 0")
         self.discriminator = None
@@ -192,6 +202,8 @@ class FourierInpainter(InpaintingModel):
         names = ("reconstruction_loss", "hole_psnr")
         if self.discriminator is not None:
             names += ("adversarial_loss", "d_loss")
+        if self.feature_matching_weight:
+            names += ("feature_matching_loss",)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self._inpaint_function = None
         self.reconstruction = None  # set by compile
@@ -274,11 +286,15 @@ class FourierInpainter(InpaintingModel):
                     seed = tf.stack([tf.constant(8, tf.int64), tf.cast(self._step_counter(), tf.int64)])
                     real_images, fake_images, d_masks = random_phase_crops([images, filled, masks],
                                                                            DISCRIMINATOR_CELL, seed)
-                real = self.discriminator(real_images, training=True)
-                fake = self.discriminator(fake_images, training=True)
+                real_features = patch_features(self.discriminator, real_images)
+                fake_features = patch_features(self.discriminator, fake_images)
+                real, fake = real_features[-1], fake_features[-1]
                 holes = patch_holes(d_masks, fake)
                 adversarial = generator_adversarial_loss(fake, holes)
                 per_example = reconstruction + self.adversarial_weight * adversarial
+                if self.feature_matching_weight:
+                    matching = feature_matching_loss(fake_features[:-1], real_features[:-1], d_masks)
+                    per_example = per_example + self.feature_matching_weight * matching
                 d_per_example = discriminator_loss(real, fake, holes)
                 if self.r1_weight:
                     d_per_example = d_per_example + self.r1_weight * r1_penalty(self.discriminator, real_images)
@@ -294,6 +310,8 @@ class FourierInpainter(InpaintingModel):
                 self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, variables), variables))
             self.trackers["adversarial_loss"].update_state(adversarial)
             self.trackers["d_loss"].update_state(d_logged)
+        if self.feature_matching_weight:
+            self.trackers["feature_matching_loss"].update_state(matching)
         self.trackers["reconstruction_loss"].update_state(reconstruction)
         self.trackers["hole_psnr"].update_state(psnr(images, filled, masks))
         return self._results()
@@ -368,7 +386,8 @@ class FourierInpainter(InpaintingModel):
                 "caption_units": self.caption_units, "object_layer": self.object_layer, "coarse_side": self.coarse_side,
                 "precision": self.precision, "caption_guidance": self.caption_guidance,
                 "adversarial_weight": self.adversarial_weight, "discriminator_stem": self.discriminator_stem,
-                "discriminator_shift": self.discriminator_shift, "r1_weight": self.r1_weight}
+                "discriminator_shift": self.discriminator_shift, "r1_weight": self.r1_weight,
+                "feature_matching_weight": self.feature_matching_weight}
 
     def _optimizer_names(self):
         return ("optimizer",) if self.discriminator is None else ("optimizer", "d_optimizer")

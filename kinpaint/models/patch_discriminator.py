@@ -42,6 +42,30 @@ def random_phase_crops(tensors, cell, seed):
     return [tf.image.crop_to_bounding_box(tensor, offset[0], offset[1], height, width) for tensor in tensors]
 
 
+def patch_features(discriminator, images):
+    """The activations of every hidden layer of a `build_patch_discriminator` model, then its
+    logits: `(B, H, W, 3)` -> a list of `(B, h_i, w_i, C_i)` tensors, from one pass."""
+    outputs, x = [], images
+    for layer in discriminator.layers[1:]:
+        x = layer(x, training=True)
+        if isinstance(layer, layers.LeakyReLU):
+            outputs.append(x)
+    return outputs + [x]
+
+
+def feature_matching_loss(fake_features, real_features, masks):
+    """Per-example `(B,)` feature matching (pix2pixHD, Wang et al. 2018; LaMa): the mean over
+    the discriminator's hidden layers of the L1 distance between a filled picture's features
+    and its true picture's, over the hole (each position weighed by its hole share); the
+    true picture's features are constants, so only the generator learns from it."""
+    distances = []
+    for fake, real in zip(fake_features, real_features):
+        error = ops.mean(ops.abs(ops.cast(fake, "float32") - ops.cast(ops.stop_gradient(real), "float32")),
+                         axis=-1, keepdims=True)
+        distances.append(_hole_mean(error, patch_holes(masks, fake)))
+    return ops.mean(ops.stack(distances), axis=0)
+
+
 def r1_penalty(discriminator, images):
     """Per-example `(B,)` R1 penalty (Mescheder et al. 2018, as LaMa uses it): the squared norm
     of the gradient of a real picture's summed logits with respect to its pixels, `images`
