@@ -351,7 +351,9 @@ def test_train_fourier_init_takes_an_adversarial_weight_and_starts_from_the_same
     adversarial = ["--adversarial-weight", "0.5", "--discriminator-learning-rate", "0.003", "--discriminator-shift",
                    "--r1-weight", "0.01", "--feature-matching-weight", "3"]
     assert main(["train", "fourier", "--data", shapes_store, "--out", str(tuned), "--init", source, *adversarial,
-                 *FOURIER_FIT]) == 0
+                 "--no-test", *FOURIER_FIT]) == 0
+    assert (first / "evaluation.md").exists() and not (tuned / "evaluation.md").exists()
+    assert "not evaluated on the test split" in capsys.readouterr().out
     with open(tuned / "history.csv") as handle:
         assert {"adversarial_loss", "d_loss"} <= set(next(csv.DictReader(handle)))
     saved = load_model(str(tuned / "fourier_inpainter.keras"))

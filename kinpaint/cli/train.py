@@ -96,7 +96,7 @@ def _add_model(models, name):
     defaults = MODEL_RUN_DEFAULTS[name]
     parser = models.add_parser(name, help=MODEL_HELP[name], description=f"Writes RUN/{MODEL_FILES[name]} every "
                                "epoch, history.csv, loss.png and image grids, then an evaluation table on the test "
-                               "split.")
+                               "split (unless --no-test).")
     parser.add_argument("--data", required=True, help="a store written by `kinpaint prepare`")
     parser.add_argument("--out", required=True, help="folder of the run")
     parser.add_argument("--captions", default=defaults["captions"],
@@ -116,6 +116,8 @@ def _add_model(models, name):
                         help="start from this trained model's weights (a .keras file or a pretrained name such as "
                         "photos), with a fresh optimizer: fine-tuning; its architecture and captions are kept, except "
                         "that --captions adds captions to a fourier model trained without (they start as the identity)")
+    parser.add_argument("--no-test", action="store_true",
+                        help="skip the evaluation table on the test split, for runs whose choice is made on val")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--resume", action="store_true", help="continue the run in --out")
     group.add_argument("--force", action="store_true", help="replace the run in --out")
@@ -125,7 +127,8 @@ def _add_model(models, name):
 
 RUN_FIELDS = ("captions", "caption_policy", "epochs", "batch_size", "learning_rate", "masks", "precision",
               "steps_per_epoch", "resume", "force", "init")
-NOT_SETTINGS = ("command", "debug", "model", "run", "data", "out", "eval_images", "restarts", "search_steps")
+NOT_SETTINGS = ("command", "debug", "model", "run", "data", "out", "eval_images", "restarts", "search_steps",
+                "no_test")
 
 
 def run(args):
@@ -137,6 +140,9 @@ def run(args):
     if args.resume and args.learning_rate is not None:  # model settings are checked by train()
         check_resumed_settings(os.path.join(config.out, config.model_file), {"learning_rate": args.learning_rate})
     model, _ = train(config)
+    if args.no_test:
+        print(f"run written to {config.out} (not evaluated on the test split: --no-test)")
+        return
     search = {"restarts": args.restarts, "steps": args.search_steps} if args.model == "dcgan" else None
     print(evaluate_run(model, config, search, getattr(args, "eval_images", None)))
     print(f"run written to {config.out}")
