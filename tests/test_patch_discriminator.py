@@ -134,14 +134,15 @@ def test_shifted_and_penalised_training_runs_round_trips_and_ships_without_them(
     from kinpaint.pretrained_models import inference_copy
 
     images, masks = batch()
-    model = adversarial(discriminator_shift=True, r1_weight=0.01)
+    model = adversarial(discriminator_shift=True, r1_weight=0.01, feature_matching_weight=1.0)
     history = model.fit({"image": images, "mask": masks}, batch_size=4, epochs=2, verbose=0).history
-    assert all(np.isfinite(history[name]).all() for name in ("d_loss", "adversarial_loss"))
+    assert all(np.isfinite(history[name]).all() for name in ("d_loss", "adversarial_loss", "feature_matching_loss"))
     model.save(tmp_path / "shifted.keras")
     reloaded = keras.models.load_model(tmp_path / "shifted.keras")
     assert reloaded.discriminator_shift and reloaded.r1_weight == 0.01
     copy = inference_copy(model)
     assert copy.discriminator is None and not copy.discriminator_shift and copy.r1_weight == 0
+    assert copy.feature_matching_weight == 0
 
 
 def test_the_losses_judge_hole_patches_only():
@@ -234,11 +235,12 @@ def test_shipping_leaves_the_discriminator_out_and_fills_alike():
 
 
 def test_mixed_precision_discriminator_gives_float32_logits():
-    model = FourierInpainter(image_size=16, width=4, blocks=1, precision="mixed_bfloat16", adversarial_weight=0.5)
+    model = FourierInpainter(image_size=16, width=4, blocks=1, precision="mixed_bfloat16", adversarial_weight=0.5,
+                             feature_matching_weight=1.0)
     model.compile()
     images, masks = batch(4)
     history = model.fit({"image": images, "mask": masks}, batch_size=2, epochs=1, verbose=0).history
-    assert np.isfinite(history["d_loss"]).all()
+    assert np.isfinite(history["d_loss"]).all() and np.isfinite(history["feature_matching_loss"]).all()
     assert model.discriminator.layers[1].compute_dtype == "bfloat16"
     assert model.discriminator(images).dtype == "float32"
 
