@@ -6,15 +6,17 @@
 An experiment, not a kinpaint feature. The model's fill (`--model`, the pretrained one by
 default) is kept, and each strength s adds `s` times detail copied from the known pixels
 (exemplar-based texture transfer, after Criminisi et al. 2004 and the copying of DeepFill's
-contextual attention, Yu et al. 2018): each `--block` x `--block` cell of the hole takes the
-fine detail (the picture minus its Gaussian blur of `--band` pixels) of the known cell whose
-surroundings, blurred at the block's scale, look most alike, blended over overlapping
-raised-cosine windows. Every fill is measured by `kinpaint.comparison.evaluate` on the same
-crops and centre holes (report in `--out`), then the paired gaps against the model's own
-fill and against `--reference` are printed (`benchmarks/paired_gaps.py`).
+contextual attention, Yu et al. 2018): every `--block` pixels, a window of two blocks that
+touches the hole takes the fine detail (the picture minus its Gaussian blur of `--band`
+pixels) of the known window whose surroundings, blurred at the block's scale, look most
+alike; the windows are blended with raised-cosine weights. Every fill is measured by
+`kinpaint.comparison.evaluate` on the same crops and centre holes (report in `--out`), then
+the paired gaps against the model's own fill and against `--reference` are printed
+(`benchmarks/paired_gaps.py`).
 """
 
 import argparse
+import hashlib
 import os
 import sys
 
@@ -50,6 +52,9 @@ def window_holes(hole, top, left, size):
 def transfer_detail(filled, masks, strength, block=16, band=2.0):
     """Fills `(B, H, W, 3)` in [-1, 1] and masks `(B, H, W, 1)` (1 = known) -> the fills with
     `strength` times detail copied from known cells added in the hole; known pixels kept."""
+    if min(filled.shape[1:3]) <= 3 * block:
+        raise ValueError(f"pictures of {filled.shape[1]}x{filled.shape[2]} are too small for blocks of {block} pixels "
+                         f"(the side must exceed 3 blocks)")
     detail = filled - gaussian_blur(filled, band)
     context = gaussian_blur(filled, block)
     size, margin = 2 * block, int(np.ceil(3 * band))
@@ -88,18 +93,18 @@ def transfer_detail(filled, masks, strength, block=16, band=2.0):
 
 
 class DetailTransferFill:
-    """An inpainter: `model`'s fill (filled once per batch, shared by every strength) plus copied detail."""
+    """An inpainter: `model`'s fill plus copied detail. The fills are shared through `fills`
+    (one dict for every strength), so each batch is filled once."""
 
-    cache = {}
-
-    def __init__(self, model, strength, block, band):
-        self.model, self.strength, self.block, self.band = model, strength, block, band
+    def __init__(self, model, strength, block, band, fills):
+        self.model, self.strength, self.block, self.band, self.fills = model, strength, block, band, fills
 
     def inpaint(self, images, masks, captions=None):
-        key = (id(self.model), images.tobytes().__hash__(), masks.tobytes().__hash__())
-        if key not in self.cache:
-            self.cache[key] = self.model.inpaint(images, masks)
-        return transfer_detail(self.cache[key], np.asarray(masks, np.float32), self.strength, self.block, self.band)
+        images, masks = np.asarray(images, np.float32), np.asarray(masks, np.float32)
+        key = (images.shape, hashlib.sha1(images.tobytes()).hexdigest(), hashlib.sha1(masks.tobytes()).hexdigest())
+        if key not in self.fills:
+            self.fills[key] = self.model.inpaint(images, masks)
+        return transfer_detail(self.fills[key], masks, self.strength, self.block, self.band)
 
 
 def main(argv=None):
@@ -110,7 +115,7 @@ def main(argv=None):
     parser.add_argument("--model", default="pretrained:photos", help="a .keras FourierInpainter or pretrained:NAME")
     parser.add_argument("--reference", default=None, help="a further method to measure the gaps against, "
                         "e.g. the stage-1 resize path runs/photos_two_scale.keras@64")
-    parser.add_argument("--strengths", type=float, nargs="+", default=[0.3, 0.5, 1.0])
+    parser.add_argument("--strengths", type=float, nargs="+", default=[0.25, 0.5, 1.0])
     parser.add_argument("--block", type=int, default=16, help="side of the cells matched and copied, in pixels")
     parser.add_argument("--band", type=float, default=2.0, help="the detail copied: the picture minus its blur of BAND px")
     parser.add_argument("--batch-size", type=int, default=4)
@@ -124,8 +129,11 @@ def main(argv=None):
     import paired_gaps
 
     base = resolve_method(args.model)
+    if base.reads_captions:
+        raise SystemExit(f"{args.model} reads captions; this experiment fills without them, so give a captionless model")
+    fills = {}
     methods = [base] + [(f"{base.name}+detail{strength:g}",
-                         DetailTransferFill(base.inpainter, strength, args.block, args.band))
+                         DetailTransferFill(base.inpainter, strength, args.block, args.band, fills))
                         for strength in args.strengths]
     reference = resolve_method(args.reference) if args.reference else None
     if reference is not None:

@@ -56,3 +56,18 @@ def test_nothing_to_copy_from_leaves_the_fill(bench):
 def test_refuses_nonsense_settings(bench):
     with pytest.raises(SystemExit, match="strengths"):
         bench.main(["store.h5", "--strengths", "0", "--out", "unused"])
+
+
+def test_copies_nothing_when_the_known_pixels_are_flat(bench):
+    """Sources lie clear of the hole and of the blur's reach into it, so a textured fill next
+    to flat known pixels gets no detail back from its own hole."""
+    masks = centre_mask(96, 32)[None]
+    textured = textured_picture(seed=2)
+    filled = np.where(masks >= 0.5, 0.2, textured).astype(np.float32)
+    np.testing.assert_allclose(bench.transfer_detail(filled, masks, 1.0, block=8, band=1.0), filled, atol=1e-6)
+
+
+def test_refuses_blocks_too_large_for_the_picture(bench):
+    masks = centre_mask(32, 16)[None]
+    with pytest.raises(ValueError, match="too small for blocks of 16"):
+        bench.transfer_detail(np.zeros((1, 32, 32, 3), np.float32), masks, 1.0, block=16)
