@@ -39,8 +39,8 @@ PUBLIC_NAMES = {
 }
 PUBLIC_MODULES = ("baselines", "callbacks", "captions", "comparison", "data", "evaluation",
                   "evaluation_report", "export", "folders", "images", "inpainting", "layers", "metrics",
-                  "models", "options", "pictures", "poisson", "pretrained_models", "recipes", "run_config",
-                  "saving")
+                  "model_kinds", "models", "options", "pictures", "poisson", "pretrained_models", "recipes",
+                  "run_config", "saving")
 
 __all__ = sorted(PUBLIC_NAMES) + list(PUBLIC_MODULES)
 

@@ -21,7 +21,5 @@ CAPTION_CHOICES_HELP = (
     "'minilm', 'words:VECTORS.txt', 'hub:DIR' (cached vectors are used when `prepare --embed` stored them)"
 )
 
-# Runs: the files a training run writes into its folder.
-MODEL_FILES = {"context-encoder": "context_encoder.keras", "pixel": "pixel_inpainter.keras", "dcgan": "dcgan.keras",
-               "fourier": "fourier_inpainter.keras"}
+# Runs: the files a training run writes into its folder besides its model's (`kinpaint.model_kinds`).
 HISTORY_FILE, CURVES_FILE, TABLE_FILE, GRIDS_FOLDER = "history.csv", "loss.png", "evaluation.md", "grids"

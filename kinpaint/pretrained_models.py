@@ -12,7 +12,8 @@ PRETRAINED = {
 
 def pretrained(name=None):
     """The shipped model `name`, ready to `inpaint(images, masks)` at any size; with no name,
-    `{name: description}` of the models that ship."""
+    `{name: description}` of the models that ship. `FourierInpainter.from_preset(name)` gives
+    the same model, checked to be of that class."""
     if name is None:
         return {key: text for key, (file, text) in PRETRAINED.items() if (WEIGHTS_FOLDER / file).exists()}
     if name not in PRETRAINED:
@@ -29,15 +30,16 @@ def inference_copy(model, **settings):
     """A fresh, uncompiled copy of `model` with its weights: what ships (no optimizer state).
     `settings` replace entries of its config that do not change the weights, such as a
     `FourierInpainter`'s `coarse_side`. A training-only discriminator is left out: its
-    settings are set to their defaults (`run_config.TRAINING_OPTIONS`)."""
+    settings are set to their defaults (its kind's `training_options`, `kinpaint.model_kinds`)."""
+    from kinpaint.model_kinds import kind_of_model
     from kinpaint.models.serialization import transfer_weights
-    from kinpaint.run_config import TRAINING_OPTIONS
 
     config = model.get_config()
     unknown = sorted(set(settings) - set(config))
     if unknown:
         raise ValueError(f"{type(model).__name__} has no setting {', '.join(unknown)}")
-    untrained = {name: value for options in TRAINING_OPTIONS.values() for name, value in options.items()}
+    kind = kind_of_model(model)
+    untrained = dict(kind.training_options) if kind is not None else {}
     settings = {**{name: value for name, value in untrained.items() if name in config}, **settings}
     copy = model.__class__.from_config({**config, **settings})
     transfer_weights(model, copy)

@@ -27,20 +27,11 @@ from kinpaint.data import Store
 from kinpaint.evaluation import evaluate_inpainter, format_table
 from kinpaint.files import remove_stale_temporaries_in, write_text
 from kinpaint.models.losses import TrainingDiverged
+from kinpaint.model_kinds import kind_of_model, model_kind, model_kinds
 from kinpaint.models.serialization import transfer_weights
-from kinpaint.options import CURVES_FILE, GRIDS_FOLDER, HISTORY_FILE, MODEL_FILES, TABLE_FILE
-from kinpaint.run_config import TRAINING_OPTIONS, RunConfig
+from kinpaint.options import CURVES_FILE, GRIDS_FOLDER, HISTORY_FILE, TABLE_FILE
+from kinpaint.run_config import RunConfig
 from kinpaint.saving import load_model
-
-# `compile` arguments of each model (besides its optimizers); other settings go to its constructor.
-COMPILE_SETTINGS = {
-    "context-encoder": ("adversarial_weight", "reconstruction", "reconstruction_weight"),
-    "pixel": (),
-    "dcgan": ("d_steps", "g_steps"),
-    "fourier": ("reconstruction", "discriminator_learning_rate"),
-}
-MODEL_NAMES = {"ContextEncoder": "context encoder", "GatedPixelInpainter": "pixel inpainter (mean fill)",
-               "DCGAN": "semantic inpainting", "FourierInpainter": "Fourier inpainter"}
 
 
 def split_or_whole(store, split):
@@ -52,7 +43,8 @@ def run_config(model, data, out, **settings):
     """A `RunConfig` from flat keyword settings: run fields, `compile` arguments and model arguments."""
     fields = {field.name for field in RunConfig.__dataclass_fields__.values()} - {"model_options", "compile_options"}
     run = {name: value for name, value in settings.items() if name in fields}
-    compiled = {name: value for name, value in settings.items() if name in COMPILE_SETTINGS.get(model, ())}
+    compile_settings = model_kind(model).compile_settings
+    compiled = {name: value for name, value in settings.items() if name in compile_settings}
     options = {name: value for name, value in settings.items() if name not in run and name not in compiled}
     return RunConfig(model, data, out, model_options=options, compile_options=compiled, **run)
 
@@ -78,11 +70,9 @@ def train_dcgan(data, out, **settings):
 
 def build_model(config, setup, image_size):
     """The compiled new model of `config`, reading captions as `setup` (a `CaptionSetup`) says."""
-    options = dict(config.model_options)
-    if config.model == "pixel" and "features" in options:
-        options.setdefault("bottleneck", options["features"] // 2)
-    model = model_class(config.model)(image_size=image_size, caption_encoder=setup.encoder,
-                                      caption_dim=setup.caption_dim, precision=config.precision, **options)
+    model = model_kind(config.model).load_class()(image_size=image_size, caption_encoder=setup.encoder,
+                                                  caption_dim=setup.caption_dim, precision=config.precision,
+                                                  **config.model_options)
     return _compiled(model, config)
 
 
@@ -90,39 +80,41 @@ def fine_tuning_start(config, image_size, store=None):
     """The compiled new model of `config` that starts from the weights of `config.init` (a
     `.keras` path or a pretrained name) with fresh optimizers, training on `image_size` crops.
 
-    A `FourierInpainter` trained without captions can start a run with captions (read from
-    `store`): its caption layers are new and start as the identity (`CaptionFiLM`), so the
-    model starts filling exactly as the one it came from and learns only what captions add.
+    A model of a kind that `init_adds_captions` (a `FourierInpainter`) trained without
+    captions can start a run with captions (read from `store`): its caption layers are new and
+    start as the identity (`CaptionFiLM`), so the model starts filling exactly as the one it
+    came from and learns only what captions add.
     """
     from kinpaint.pretrained_models import resolve_model
 
     source = resolve_model(config.init)
-    kind = model_class(config.model)
-    if type(source) is not kind:
-        raise ValueError(f"init {config.init} is a {type(source).__name__}, not a {kind.__name__}: "
+    kind = model_kind(config.model)
+    if not kind.describes(source):
+        raise ValueError(f"init {config.init} is a {type(source).__name__}, not a {kind.class_name}: "
                          f"`kinpaint train {config.model}` starts only from its own kind")
-    defaults = TRAINING_OPTIONS.get(config.model, {})
+    model_class = type(source)
+    defaults = kind.training_options
     training = {**defaults, **{name: value for name, value in config.model_options.items() if name in defaults}}
     options = {name: value for name, value in config.model_options.items() if name not in defaults}
     settings = {**source.get_config(), "image_size": image_size, "precision": config.precision, **training}
     reads_captions = config.captions != "none"
-    if not source.conditioned and reads_captions and config.model == "fourier":
+    if not source.conditioned and reads_captions and kind.init_adds_captions:
         if store is None:
             raise ValueError(f"adding captions to {config.init} needs the store they are read from (store=)")
         setup = CaptionSetup.for_training(store, config.captions, config.caption_policy)
-        model = kind(**{**settings, **options, "caption_encoder": setup.encoder,
-                        "caption_dim": setup.caption_dim})
+        model = model_class(**{**settings, **options, "caption_encoder": setup.encoder,
+                               "caption_dim": setup.caption_dim})
         _copy_weights_by_name(source.generator, model.generator)
         return _compiled(model, config)
     if options:
-        raise ValueError(f"{sorted(options)} set the captions that init adds to a fourier model trained "
+        raise ValueError(f"{sorted(options)} set the captions that init adds to a {config.model} model trained "
                          f"without them; {config.init} keeps its own (pass --captions to add captions to a captionless "
                          "model)")
     if source.conditioned != reads_captions:
         raise ValueError(f"init {config.init} {'reads' if source.conditioned else 'does not read'} captions but the run "
                          f"has captions {config.captions!r}: fine-tuning keeps the model's captions; pass "
                          f"--captions {'to name them' if source.conditioned else 'none'}")
-    model = kind.from_config(settings)
+    model = model_class.from_config(settings)
     transfer_weights(source, model)
     return _compiled(model, config)
 
@@ -134,15 +126,8 @@ def _copy_weights_by_name(source, target):
             target.get_layer(layer.name).set_weights(layer.get_weights())
 
 
-def model_class(kind):
-    """The model class of a run kind (`RunConfig.model`)."""
-    from kinpaint import models
-
-    return {"context-encoder": models.ContextEncoder, "pixel": models.GatedPixelInpainter,
-            "dcgan": models.DCGAN, "fourier": models.FourierInpainter}[kind]
-
-
 def _compiled(model, config):
+    """`model` compiled as its kind says: one Adam at the run's learning rate, or a GAN's two."""
     from kinpaint.models.optimizers import default_adam
 
     rate = config.learning_rate
@@ -153,26 +138,14 @@ def _compiled(model, config):
             raise ValueError("discriminator_learning_rate (--discriminator-learning-rate) needs a discriminator: "
                              "pass adversarial_weight (--adversarial-weight) above 0")
         options["d_optimizer"] = default_adam(discriminator_rate)
-    if config.model in ("pixel", "fourier"):
-        model.compile(keras.optimizers.Adam(rate, clipnorm=1.0), **options)
+    if model_kind(config.model).optimizers == "one":
+        model.compile(optimizer=keras.optimizers.Adam(rate, clipnorm=1.0), **options)
     else:
-        model.compile(g_optimizer=default_adam(rate), d_optimizer=default_adam(rate), **config.compile_options)
+        model.compile(**{"g_optimizer": default_adam(rate), "d_optimizer": default_adam(rate), **options})
     return model
 
 
-def grid_settings(model, config):
-    """Extra `ImageGrid` arguments: samples of a pixel model, `G(z, caption)` of a GAN."""
-    if config.model == "pixel":
-        return dict(samples=3, inpainter=model.sampler(1.0))
-    if config.model == "dcgan":
-        import numpy as np
-
-        noise = np.random.default_rng(config.seed).standard_normal((8, model.noise_dim)).astype(np.float32)
-        return dict(inpainter=model.samples(noise), prefix="samples")
-    return {}
-
-
-def train(config):
+def train(config, callbacks=()):
     """Fit the model of `config` (a `RunConfig`) on its store, writing into `config.out`:
 
     the model file (every epoch, with the optimizers' state: `resume=True` continues it),
@@ -183,6 +156,7 @@ def train(config):
     run's files are removed once the new model is built, so a kill never leaves the old model
     beside a new history); a folder holding another model's run is refused even with `force`.
     With `init`, the run starts from a trained model's weights (`fine_tuning_start`).
+    `callbacks` are added to the run's own (a `TimeBudget`, say).
 
     Returns:
         `(model, history dict)`.
@@ -191,8 +165,8 @@ def train(config):
         TrainingDiverged: a loss became NaN or infinite; the message names the epoch and
             step, and the model file keeps the last whole epoch.
     """
-    others = [name for kind, name in MODEL_FILES.items()
-              if kind != config.model and os.path.exists(os.path.join(config.out, name))]
+    others = [kind.model_file for kind in model_kinds()
+              if kind.name != config.model and os.path.exists(os.path.join(config.out, kind.model_file))]
     if others:
         raise FileExistsError(f"{config.out} holds another model's run ({others[0]}); a run folder belongs to one "
                               "model, so nothing was written: choose another --out")
@@ -241,12 +215,15 @@ def train(config):
     for folder in (config.out, paths[GRIDS_FOLDER]):
         remove_stale_temporaries_in(folder)
     history = HistoryCSV(paths[HISTORY_FILE], rows)
+    grid = model_kind(config.model).grid_settings  # extra ImageGrid arguments: a pixel model's samples, say
+    grid = grid(model, config.seed) if grid else {}
     callbacks = [
         history,  # before the checkpoint: a kill between the two leaves a row that resuming drops
         AtomicCheckpoint(paths[config.model_file]),
         LossCurves(paths[CURVES_FILE], history_dict(rows)),
-        ImageGrid.from_batch(sample, paths[GRIDS_FOLDER], overwrite=True, **grid_settings(model, config)),
+        ImageGrid.from_batch(sample, paths[GRIDS_FOLDER], overwrite=True, **grid),
         keras.callbacks.TerminateOnNaN(),
+        *callbacks,
     ]
     try:
         model.fit(train_data, validation_data=validation, epochs=initial_epoch + config.epochs,
@@ -328,11 +305,13 @@ def evaluate_model(model, data, split="test", batch_size=64, captions="words", m
     without, and the mean-colour fill.
 
     `inpainter` fills the holes when the model does not itself (a DCGAN's
-    `semantic_inpainter()`). A likelihood model's rows also hold its `bits_per_dim`.
+    `semantic_inpainter()`). A likelihood model's rows also hold its `bits_per_dim`. The rows
+    are named by the model's kind (`ModelKind.evaluation_name`), else by its class.
     """
     store = Store(data)
     setup = CaptionSetup.of_model(model, store, captions, caption_policy)
-    name = MODEL_NAMES.get(type(model).__name__, type(model).__name__)
+    kind = kind_of_model(model)
+    name = kind.evaluation_name if kind is not None else type(model).__name__
     inpainter = inpainter or model
     settings = [(f"{name}, captions", True), (f"{name}, no captions", False)] if model.conditioned else [(name, False)]
     rows = {}
@@ -350,46 +329,20 @@ def evaluate_model(model, data, split="test", batch_size=64, captions="words", m
 def evaluate_run(model, config, search=None, max_images=64):
     """Write `config.out/evaluation.md` for a trained run on the store's test split; returns its text.
 
-    A DCGAN is evaluated by semantic inpainting (`search`: `SemanticInpainter` options)
-    on its first `max_images` test images; the other models on the whole split.
+    A model that fills by a latent search (a DCGAN's semantic inpainting; `search`: its
+    `inpainter` options) is evaluated on its first `max_images` test images; the others on
+    the whole split.
     """
     store = Store(config.data)
     split = split_or_whole(store, "test")
-    inpainter, batch_size, max_batches = None, config.batch_size, None
-    title = {"context-encoder": "Context encoder", "pixel": "Gated pixel inpainter",
-             "fourier": "Fourier inpainter"}.get(config.model)
-    if config.model == "dcgan":
-        inpainter, batch_size, max_batches = model.semantic_inpainter(**(search or {})), max_images, 1
-        title = f"Semantic inpainting ({max_images} test images)"
+    kind = model_kind(config.model)
+    inpainter, batch_size, max_batches, title = None, config.batch_size, None, kind.title
+    if kind.latent_search:
+        inpainter, batch_size, max_batches = model.inpainter(**(search or {})), max_images, 1
+        title = f"{title} ({max_images} test images)"
     rows = evaluate_model(model, config.data, split, batch_size, config.captions, config.masks, max_batches,
                           inpainter, config.caption_policy)
     return write_table(rows, os.path.join(config.out, TABLE_FILE), f"{title} on {config.data} ({split or 'all'})")
-
-
-def demo(out="kinpaint-output/demo", epochs=6, train_images=4000, force=False, verbose="auto"):
-    """Train and evaluate a caption-conditioned context encoder on the built-in `shapes` data.
-
-    Prepares `out/shapes.h5` (captions describe the hidden centre), trains with learned
-    word vectors and all of an image's captions joined, and writes grids, loss curves,
-    the evaluation table and the model into `out`. Returns `{what: path}` and the table.
-    """
-    from kinpaint.data import open_reader, write_store
-
-    store = os.path.join(out, "shapes.h5")
-    counts = {"train": train_images, "val": 256, "test": 1000}
-    if force or not os.path.exists(store):
-        print(f"preparing the built-in shapes data -> {store}")
-        write_store(store, open_reader("shapes", counts=counts), force=True, source="shapes")
-    elif Store(store).splits.get("train", (0, 0))[1] != train_images:
-        raise FileExistsError(f"{store} holds another demo's data; pass --force to rebuild it")
-    config = RunConfig("context-encoder", store, out, captions="words", caption_policy="joined", epochs=epochs,
-                       force=force, verbose=verbose)
-    model, _ = train(config)
-    rows = evaluate_model(model, store, "test", caption_policy=config.caption_policy)
-    table = write_table(rows, os.path.join(out, TABLE_FILE), "Demo: context encoder on the shapes test split")
-    paths = {"model": config.model_file, "loss curves": CURVES_FILE, "evaluation": TABLE_FILE,
-             "image grids": GRIDS_FOLDER}
-    return {label: os.path.join(out, name) for label, name in paths.items()}, table
 
 
 def write_table(rows, path, title):

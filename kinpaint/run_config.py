@@ -6,20 +6,10 @@ TensorFlow-free, so the command line builds its parser from it at start-up.
 import dataclasses
 from typing import Optional
 
-from kinpaint.options import MASK_KINDS, MODEL_FILES, PRECISIONS, TRAINING_CAPTION_POLICIES
+from kinpaint.model_kinds import model_kind
+from kinpaint.options import MASK_KINDS, PRECISIONS, TRAINING_CAPTION_POLICIES
 
-# What differs between the models' documented runs; every other setting is a field default.
-MODEL_RUN_DEFAULTS = {
-    "context-encoder": {"captions": "words", "caption_policy": "joined", "batch_size": 64, "learning_rate": 1e-3},
-    "pixel": {"captions": "chars", "caption_policy": "random", "batch_size": 32, "learning_rate": 1e-3},
-    "dcgan": {"captions": "words", "caption_policy": "random", "batch_size": 64, "learning_rate": 2e-4},
-    "fourier": {"captions": "none", "caption_policy": "random", "batch_size": 32, "learning_rate": 1e-3},
-}
-MODEL_KINDS = tuple(MODEL_FILES)
 CAPTION_OPTIONS = ("caption_units", "caption_dropout", "caption_noise")  # of captions added by init
-# Model options that leave the fill's weights as they are, so init takes them; their defaults.
-TRAINING_OPTIONS = {"fourier": {"adversarial_weight": 0.0, "discriminator_stem": False, "discriminator_shift": False,
-                                "r1_weight": 0.0, "feature_matching_weight": 0.0}}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,11 +17,12 @@ class RunConfig:
     """A training run of one model on a store, written into a folder.
 
     Args:
-        model: `"context-encoder"`, `"pixel"`, `"dcgan"` or `"fourier"`.
+        model: a registered model kind (`kinpaint.model_kinds`): `"fourier"`,
+            `"context-encoder"`, `"pixel"` or `"dcgan"`.
         data: a store written by `kinpaint prepare` (path).
         out: the run's folder.
         captions: `"words"`, `"chars"`, `"none"` or a frozen encoder name (see
-            `kinpaint.captions.CaptionSetup`); default per model (`MODEL_RUN_DEFAULTS`).
+            `kinpaint.captions.CaptionSetup`); default per model (its kind's `run_defaults`).
         caption_policy: `"random"` or `"joined"`; default per model.
         epochs, batch_size, learning_rate, steps_per_epoch: the fit; `batch_size` and
             `learning_rate` default per model, `steps_per_epoch` to one pass.
@@ -41,7 +32,7 @@ class RunConfig:
         init: start from the weights of a trained model of the same kind (a `.keras` path or a
             pretrained name such as `"photos"`), with a fresh optimizer: fine-tuning. Its
             architecture and captions are kept, so `model_options` must be empty but for
-            `TRAINING_OPTIONS` (a fourier model's `adversarial_weight`: its discriminator
+            its kind's `training_options` (a fourier model's `adversarial_weight`: its discriminator
             starts fresh, and without the option there is none); `captions`
             other than `"none"` add captions to a `"fourier"` model trained without them, and
             then `model_options` may set the new captions' `CAPTION_OPTIONS`.
@@ -78,9 +69,8 @@ class RunConfig:
     compile_options: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
-        if self.model not in MODEL_RUN_DEFAULTS:
-            raise ValueError(f"model must be one of {MODEL_KINDS}, got {self.model!r}")
-        for name, value in MODEL_RUN_DEFAULTS[self.model].items():
+        kind = model_kind(self.model)  # a ValueError names the kinds
+        for name, value in kind.run_defaults.items():
             if getattr(self, name) is None:
                 object.__setattr__(self, name, value)
         choices = {"caption_policy": TRAINING_CAPTION_POLICIES, "masks": MASK_KINDS, "precision": PRECISIONS}
@@ -101,11 +91,11 @@ class RunConfig:
         if self.init is not None and self.resume:
             raise ValueError("init starts a new run from a trained model and resume continues the run in out: "
                              "choose one")
-        kept = set(CAPTION_OPTIONS) | set(TRAINING_OPTIONS.get(self.model, ()))
+        kept = set(CAPTION_OPTIONS) | set(kind.training_options)
         architecture = set(self.model_options) - kept
         if self.init is not None and architecture:
             raise ValueError(f"init keeps the architecture of {self.init}; leave out {sorted(architecture)}")
 
     @property
     def model_file(self):
-        return MODEL_FILES[self.model]
+        return model_kind(self.model).model_file

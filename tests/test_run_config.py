@@ -3,13 +3,14 @@
 import pytest
 
 from kinpaint.recipes import run_config
-from kinpaint.run_config import MODEL_RUN_DEFAULTS, RunConfig
+from kinpaint.model_kinds import model_kind, model_kind_names
+from kinpaint.run_config import RunConfig
 
 
-@pytest.mark.parametrize("model", list(MODEL_RUN_DEFAULTS))
+@pytest.mark.parametrize("model", model_kind_names())
 def test_each_model_gets_its_documented_defaults_unless_told(model):
     config = RunConfig(model, "data.h5", "run")
-    for name, value in MODEL_RUN_DEFAULTS[model].items():
+    for name, value in model_kind(model).run_defaults.items():
         assert getattr(config, name) == value
     assert RunConfig(model, "data.h5", "run", batch_size=3).batch_size == 3
 

@@ -82,8 +82,8 @@ class GatedPixelInpainter(InpaintingModel):
 
     Args:
         image_size: side S of the square images.
-        features, bottleneck, blocks: width, inner width and number of gated residual
-            blocks (64, 32 and 16 in seed 004).
+        features, bottleneck, blocks: width, inner width (default: half the width) and
+            number of gated residual blocks (64, 32 and 16 in seed 004).
         head: width of the two 1x1 convolutions before the logits.
         caption_encoder: a kinpaint caption encoder (e.g. `CharCNNGRU`); captions are strings.
         caption_dim: size of precomputed caption vectors, when no encoder is given.
@@ -110,10 +110,11 @@ class GatedPixelInpainter(InpaintingModel):
     (4, 8, 8, 3)
     """
 
-    def __init__(self, image_size=64, features=64, bottleneck=32, blocks=16, head=32, caption_encoder=None,
+    def __init__(self, image_size=64, features=64, bottleneck=None, blocks=16, head=32, caption_encoder=None,
                  caption_dim=None, caption_blocks=True, caption_map=True, caption_dropout=0.1, precision="auto",
                  **kwargs):
         super().__init__(image_size, caption_encoder, caption_dim, caption_dropout, **kwargs)
+        bottleneck = int(features) // 2 if bottleneck is None else bottleneck
         self.features, self.bottleneck, self.blocks, self.head = int(features), int(bottleneck), int(blocks), int(head)
         self.caption_blocks, self.caption_map = bool(caption_blocks), bool(caption_map)
         self.precision = precision
