@@ -21,7 +21,8 @@ import sys
 
 from kinpaint.comparison import evaluate
 from kinpaint.evaluation_report import markdown
-from kinpaint.recipes import demo, train_context_encoder
+from kinpaint.demo import demo
+from kinpaint.recipes import train_context_encoder
 
 BASELINES = ["mean", "harmonic", "biharmonic", "telea", "navier-stokes"]
 PHOTOS_RECIPE = dict(captions="none", epochs=5, prefill="harmonic", contrast_normalized=True,
@@ -31,7 +32,9 @@ PHOTOS_RECIPE = dict(captions="none", epochs=5, prefill="harmonic", contrast_nor
 def shapes_model(work):
     path = os.path.join(work, "shapes", "context_encoder.keras")
     if not os.path.exists(path):
-        demo(os.path.join(work, "shapes"), force=True, verbose=2)
+        # The demo's recipe at the library's default widths and six whole epochs, as documented.
+        demo(os.path.join(work, "shapes"), minutes=None, epochs=6, steps_per_epoch=None, widths=(32, 64, 128, 256),
+             force=True, verbose=2)
     return path
 
 

@@ -1,10 +1,11 @@
 """Pictures of inpainting: `render_grid`, and the callbacks that write a run's files: `ImageGrid`
-(one picture per epoch), `AtomicCheckpoint`, `HistoryCSV` and `LossCurves`."""
+(one picture per epoch), `AtomicCheckpoint`, `HistoryCSV`, `LossCurves` and `TimeBudget`."""
 
 import csv
 import io
 import os
 import textwrap
+import time
 
 import keras
 import numpy as np
@@ -264,3 +265,33 @@ class LossCurves(keras.callbacks.Callback):
         for name, value in (logs or {}).items():
             self.history.setdefault(name, []).append(float(value))
         plot_history(self.history, self.path)
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Ends training at the end of the epoch after which one more would overrun `seconds`.
+
+    The run is sized to the machine: each epoch is assumed to take as long as the last one.
+    After `fit`, `epochs_done` and `last_epoch_seconds` say what fitted and why. `clock`:
+    seconds from any fixed start (a test's own clock, say).
+    """
+
+    def __init__(self, seconds, clock=time.monotonic):
+        super().__init__()
+        if not seconds > 0:
+            raise ValueError(f"a time budget must be above 0 seconds, got {seconds!r}")
+        self.seconds, self.clock = float(seconds), clock
+        self.epochs_done, self.last_epoch_seconds, self.elapsed = 0, None, 0.0
+
+    def on_train_begin(self, logs=None):
+        self._started = self._epoch_started = self.clock()
+        self.epochs_done = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_started = self.clock()
+
+    def on_epoch_end(self, epoch, logs=None):
+        now = self.clock()
+        self.epochs_done += 1
+        self.last_epoch_seconds, self.elapsed = now - self._epoch_started, now - self._started
+        if self.elapsed + self.last_epoch_seconds > self.seconds:
+            self.model.stop_training = True

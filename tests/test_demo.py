@@ -1,0 +1,58 @@
+"""`kinpaint demo`: sized to a time budget, it still writes the whole run and says how it was sized."""
+
+import keras
+import numpy as np
+import pytest
+
+from kinpaint.callbacks import TimeBudget
+from kinpaint.cli.main import main
+
+
+class EpochClock(keras.callbacks.Callback):
+    """A clock that advances `seconds` at the end of each epoch (listed before the budget)."""
+
+    def __init__(self, seconds):
+        super().__init__()
+        self.seconds, self.now = seconds, 0.0
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.now += self.seconds
+
+    def __call__(self):
+        return self.now
+
+
+def tiny_fit(callbacks, epochs=10):
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    history = model.fit(np.zeros((4, 2)), np.zeros((4, 1)), epochs=epochs, verbose=0, callbacks=callbacks)
+    return len(history.epoch)
+
+
+def test_time_budget_stops_at_the_epoch_after_which_one_more_would_overrun():
+    clock = EpochClock(10.0)
+    budget = TimeBudget(25, clock=clock)
+    epochs = tiny_fit([clock, budget])
+    assert epochs == budget.epochs_done == 2  # after 2 epochs (20 s), a third would end past 25 s
+    assert (budget.last_epoch_seconds, budget.elapsed) == (10.0, 20.0)
+    generous = TimeBudget(60)
+    assert tiny_fit([generous], epochs=3) == generous.epochs_done == 3
+    with pytest.raises(ValueError, match="above 0 seconds"):
+        TimeBudget(0)
+
+
+def test_demo_trains_for_its_budget_and_says_how_it_was_sized(tmp_path, capsys):
+    out = tmp_path / "demo"
+    argv = ["demo", "--out", str(out), "--minutes", "0.0001", "--epochs", "3", "--steps-per-epoch", "1",
+            "--train-images", "64", "--widths", "4,8,8,8", "--precision", "float32"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "trained 1 epochs of 1 batches of 64 images (1 steps)" in printed
+    assert "would have overrun the 0 s budget" in printed
+    for name in ("context_encoder.keras", "history.csv", "loss.png", "evaluation.md", "grids/grid_epoch_0001.png"):
+        assert (out / name).exists(), name
+    table = (out / "evaluation.md").read_text()
+    assert "context encoder, captions" in table and "context encoder, no captions" in table
+    assert "dB hole PSNR over the same model without them, on 1000 test images" in table
+    assert main(argv) == 2  # the run exists: nothing is replaced without --force
+    assert "--force" in capsys.readouterr().err
