@@ -4,7 +4,9 @@ vector) to the filled picture, as a TensorFlow SavedModel, a TFLite flat buffer 
 The graph holds what `model.inpaint` does around the network: the hole's content zeroed, the
 picture padded by reflection to the network's stride (FourierInpainter), the prefill (the
 harmonic fill's conjugate-gradient loop), the network, and the composite that keeps every
-known pixel exactly. Its endpoint is `serve(image, mask[, caption])`, Keras 3's
+known pixel exactly. Each model writes its own graph (`export_function`) and says which sizes
+it fills (`export_size`); its kind's entry (`kinpaint.model_kinds`) says why a kind is not
+exported. Its endpoint is `serve(image, mask[, caption])`, Keras 3's
 `model.export` convention: `image` float32 `(B, H, W, 3)` in [-1, 1], `mask` float32
 `(B, H, W, 1)` (1 = known, 0 = hole), `caption` float32 `(B, D)` caption vectors for a model
 that reads them (zeros: no caption); it returns the filled `(B, H, W, 3)`.
@@ -36,28 +38,21 @@ OUTPUT_NAME = "output_0"  # the name Keras' ExportArchive gives a single output
 # ONNX differ by the DFT matrices' float32 rounding and their runtimes' convolution kernels.
 TOLERANCES = {"saved_model": 1e-5, "tflite": 2e-4, "onnx": 2e-4}
 
-_NOT_EXPORTED = {
-    "DCGAN": "a DCGAN fills a hole by semantic inpainting, a search over its latent code (hundreds of gradient "
-             "steps per picture with their own optimiser state), not one forward graph; export a FourierInpainter "
-             "or a ContextEncoder, or the generator alone with `model.generator.export(path)` if G(z) is what you need",
-    "GatedPixelInpainter": "the pixel model predicts a 256-way distribution for every hidden value and its fills "
-                           "read it three ways (mean, mode, or a random sample with a temperature and a seed); "
-                           "export writes the one fill of a FourierInpainter or a ContextEncoder",
-}
-
 
 def export_model(model, out, format="saved_model", size=None, dynamic=None, force=False):
     """Write `model`'s fill as one graph that runs without kinpaint; returns the path written.
 
     Args:
-        model: a `FourierInpainter` or a `ContextEncoder` (caption vectors or none), a
-            `.keras` path or a pretrained name (`kinpaint.pretrained_models.resolve_model`).
+        model: a model of a kind that exports, such as a `FourierInpainter` or a
+            `ContextEncoder` (caption vectors or none), a `.keras` path or a pretrained name
+            (`kinpaint.pretrained_models.resolve_model`).
         out: the SavedModel folder, `.tflite` file or `.onnx` file to write (atomically:
             a temporary beside it, renamed into place).
         format: one of `FORMATS`.
         size: `(height, width)`: a graph for pictures of that size only (any batch).
-        dynamic: a graph for pictures of any size (a FourierInpainter only). By default a
-            FourierInpainter is exported dynamic and a ContextEncoder at its `image_size`.
+        dynamic: a graph for pictures of any size (a FourierInpainter, not a ContextEncoder).
+            By default the model's `export_size`: a FourierInpainter for any size, a
+            ContextEncoder at its `image_size`.
         force: replace an existing `out` (a folder only if it holds a SavedModel).
 
     The graph computes in float32: a mixed-precision model is rebuilt in float32 with its weights.
@@ -69,59 +64,21 @@ def export_model(model, out, format="saved_model", size=None, dynamic=None, forc
     from kinpaint.pretrained_models import resolve_model
 
     model = float32_model(_exportable(resolve_model(model)))
-    size = _export_size(model, size, dynamic)
+    fill = model.export_function(_export_size(model, size, dynamic))  # refusals come before any writing
     if format == "saved_model":
         with _replacing_folder(out) as temporary:
-            _write_saved_model(model, size, temporary, portable=False)
+            _write_saved_model(model, fill, temporary, portable=False)
     elif format == "tflite":
         import tensorflow as tf
 
         with tempfile.TemporaryDirectory(prefix=".kinpaint-export-", dir=_folder_of(out)) as work:
-            _write_saved_model(model, size, work, portable=True)
+            _write_saved_model(model, fill, work, portable=True)
             converter = tf.lite.TFLiteConverter.from_saved_model(work, signature_keys=[ENDPOINT])
             converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
             _write_bytes(out, converter.convert())
     else:
-        _write_bytes(out, _onnx_bytes(model, size))
+        _write_bytes(out, _onnx_bytes(model, fill))
     return out
-
-
-def fill_function(model, size=None):
-    """`(function, input_signature)`: the fill of `model` as a TensorFlow function of
-    `image, mask[, caption]`, for pictures of `size` `(height, width)` or of any size (`None`).
-
-    Trace it inside `portable_layers(model)` for a graph that TFLite and ONNX convert.
-    """
-    import tensorflow as tf
-
-    from kinpaint.inpainting import composite
-    from kinpaint.models import ContextEncoder, FourierInpainter
-
-    height, width = (None, None) if size is None else size
-    signature = [tf.TensorSpec((None, height, width, 3), tf.float32, name="image"),
-                 tf.TensorSpec((None, height, width, 1), tf.float32, name="mask")]
-    if isinstance(model, FourierInpainter):
-        step = 2**model.downsamples
-
-        def fill(image, mask):
-            image = tf.where(mask >= 0.5, image, tf.zeros_like(image))  # the hole's content is ignored
-            rows, columns = _padding_indices(image, 1, step), _padding_indices(image, 2, step)
-            padded_image = tf.gather(tf.gather(image, rows, axis=1), columns, axis=2)
-            padded_mask = tf.gather(tf.gather(mask, rows, axis=1), columns, axis=2)
-            fills = model._generate(padded_image, padded_mask, training=False)  # (B, H', W', 3), H' >= H
-            return composite(image, mask, fills[:, : tf.shape(image)[1], : tf.shape(image)[2]])
-
-        return fill, signature
-    if isinstance(model, ContextEncoder):
-        if model.conditioned:
-            signature.append(tf.TensorSpec((None, model.caption_dim), tf.float32, name="caption"))
-
-        def fill(image, mask, caption=None):
-            image = tf.where(mask >= 0.5, image, tf.zeros_like(image))
-            return composite(image, mask, model._generate(image, mask, caption, training=False))
-
-        return fill, signature
-    raise TypeError(f"export takes a FourierInpainter or a ContextEncoder, got {type(model).__name__}")
 
 
 def matrix_fourier_unit(layer, reduced):
@@ -276,21 +233,22 @@ class ExportedInpainter:
 
 
 def _exportable(model):
-    from kinpaint.models import ContextEncoder, FourierInpainter
+    """`model`, unless its kind is not exported or it reads caption strings."""
+    from kinpaint.model_kinds import kind_of_model, model_kinds
+    from kinpaint.models import InpaintingModel
 
     name = type(model).__name__
-    if name in _NOT_EXPORTED:
-        raise ValueError(f"cannot export a {name}: {_NOT_EXPORTED[name]}")
-    if not isinstance(model, (FourierInpainter, ContextEncoder)):
-        raise TypeError(f"export takes a FourierInpainter or a ContextEncoder, got {name}")
-    if getattr(model, "caption_encoder", None) is not None:
+    if not isinstance(model, InpaintingModel):
+        exported = " or a ".join(kind.class_name for kind in model_kinds() if kind.not_exported is None)
+        raise TypeError(f"export takes a {exported}, got {name}")
+    kind = kind_of_model(model)
+    if kind is not None and kind.not_exported is not None:
+        raise ValueError(f"cannot export a {name}: {kind.not_exported}")
+    if model.caption_encoder is not None:
         encoder = type(model.caption_encoder).__name__
         raise ValueError(f"cannot export a {name} that reads caption strings through its {encoder}: tokenising text "
                          "takes string ops that TFLite and ONNX do not run; export a model trained on caption "
                          "vectors (caption_dim=D), whose graph then takes the vectors")
-    if isinstance(model, FourierInpainter) and getattr(model, "caption_dim", None):
-        raise ValueError("cannot export a FourierInpainter that reads caption vectors yet: its graph would "
-                         "ignore them; export a ContextEncoder for captions, or a FourierInpainter without")
     return model
 
 
@@ -304,9 +262,7 @@ def float32_model(model):
 
 
 def _export_size(model, size, dynamic):
-    """`(height, width)` of a fixed-size graph, or `None` for any size."""
-    from kinpaint.models import ContextEncoder
-
+    """`(height, width)` of a fixed-size graph, or `None` for any size (the model's `export_size`)."""
     if size is not None and dynamic:
         raise ValueError("give a fixed size or dynamic=True (--size or --dynamic), not both")
     if size is not None:
@@ -314,31 +270,7 @@ def _export_size(model, size, dynamic):
         if len(size) != 2 or not all(isinstance(side, (int, np.integer)) and side >= 1 for side in size):
             raise ValueError(f"size must be (height, width), two integers of at least 1; got {size!r}")
         size = (int(size[0]), int(size[1]))
-    if isinstance(model, ContextEncoder):
-        square = (model.image_size, model.image_size)
-        if dynamic or (size is not None and size != square):
-            raise ValueError(f"a ContextEncoder fills {square[0]}x{square[1]} pictures only (its bottleneck is a "
-                             f"channel-wise dense map of that size); export it at --size {square[0]} {square[1]}, "
-                             f"not {'any size' if dynamic else f'{size[0]}x{size[1]}'}")
-        return square
-    return size
-
-
-def _padding_indices(image, axis, step):
-    """Indices that pad `image`'s `axis` to a multiple of `step` as `FourierInpainter.inpaint`
-    pads: `np.pad(mode="reflect")`, or `"edge"` when the picture's shorter side is `step` or less."""
-    import tensorflow as tf
-
-    if None not in image.shape[1:3]:  # a fixed size: constant indices
-        side = image.shape[axis]
-        indices = np.arange(side + (-side % step))
-        mirrored = np.where(indices < side, indices, 2 * (side - 1) - indices)
-        reflect = min(image.shape[1:3]) > step
-        return tf.constant(mirrored if reflect else np.minimum(indices, side - 1), tf.int32)
-    side = tf.shape(image)[axis]
-    indices = tf.range(side + (step - side % step) % step)  # not floormod(-side, step): tf2onnx rounds it towards 0
-    mirrored = tf.where(indices < side, indices, 2 * (side - 1) - indices)
-    return tf.where(tf.reduce_min(tf.shape(image)[1:3]) > step, mirrored, tf.minimum(indices, side - 1))
+    return model.export_size(size, dynamic)
 
 
 def _dft_angles(rows, columns, period):
@@ -369,10 +301,11 @@ def _nearest_resize(layer):
 # Writing.
 
 
-def _write_saved_model(model, size, folder, portable):
+def _write_saved_model(model, fill, folder, portable):
+    """Write the SavedModel of `fill` (`model.export_function(size)`) into `folder`."""
     import keras
 
-    function, signature = fill_function(model, size)
+    function, signature = fill
     archive = keras.export.ExportArchive()
     archive.track(model)
     with portable_layers(model) if portable else contextlib.nullcontext():
@@ -380,11 +313,11 @@ def _write_saved_model(model, size, folder, portable):
         archive.write_out(os.fspath(folder), verbose=False)
 
 
-def _onnx_bytes(model, size):
+def _onnx_bytes(model, fill):
     import tensorflow as tf
 
     tf2onnx = _require("tf2onnx", "to write .onnx files")
-    function, signature = fill_function(model, size)
+    function, signature = fill
     with portable_layers(model):
         proto, _ = tf2onnx.convert.from_function(tf.function(function, input_signature=signature, autograph=False),
                                                  input_signature=signature, opset=ONNX_OPSET)

@@ -98,7 +98,9 @@ class InpaintingModel(keras.Model):
 
     A subclass builds its networks, sets `self.trackers` (`{name: keras.metrics.Mean}`)
     and implements `_step_counter()`, a step count that seeds caption dropout and drawn
-    masks, so a run resumed from a `.keras` file draws as the uninterrupted one.
+    masks, so a run resumed from a `.keras` file draws as the uninterrupted one. A model with
+    one fill graph implements `export_function` (and `export_size` when it fills only some
+    sizes) for `kinpaint.export`. `from_preset(name)` loads a shipped model of the class.
     """
 
     def __init__(self, image_size=64, caption_encoder=None, caption_dim=None, caption_dropout=0.0,
@@ -327,6 +329,46 @@ class InpaintingModel(keras.Model):
             y = np.array([caption.decode("utf-8", "replace") if isinstance(caption, bytes) else str(caption)
                           for caption in y], dtype=object)
         return x, y
+
+    # Presets.
+
+    @classmethod
+    def from_preset(cls, name):
+        """The shipped model `name` (`kinpaint.pretrained(name)`), which must be a `cls`:
+        `FourierInpainter.from_preset("photos")`. A preset of another class is refused."""
+        from kinpaint.pretrained_models import pretrained
+
+        model = pretrained(name)
+        if not isinstance(model, cls):
+            raise ValueError(f"the preset {name!r} is a {type(model).__name__}, not a {cls.__name__}: load it with "
+                             f"{type(model).__name__}.from_preset({name!r}) or kinpaint.pretrained({name!r})")
+        return model
+
+    # Export.
+
+    def export_signature(self, size=None):
+        """The input specs of an exported fill: `image` `(B, H, W, 3)`, `mask` `(B, H, W, 1)` and,
+        for a model that reads captions, `caption` `(B, caption_dim)`, all float32; H and W are
+        `size` `(height, width)`, or free (`None`)."""
+        height, width = (None, None) if size is None else size
+        signature = [tf.TensorSpec((None, height, width, 3), tf.float32, name="image"),
+                     tf.TensorSpec((None, height, width, 1), tf.float32, name="mask")]
+        if self.conditioned:
+            signature.append(tf.TensorSpec((None, self.caption_dim), tf.float32, name="caption"))
+        return signature
+
+    def export_function(self, size=None):
+        """`(function, input_signature)`: this model's fill as one TensorFlow function of
+        `image, mask[, caption]` (`export_signature(size)`) returning the filled `(B, H, W, 3)`
+        with every known pixel kept, what `kinpaint.export` writes. Trace it inside
+        `kinpaint.export.portable_layers(model)` for a graph that TFLite and ONNX convert. A
+        model without one fill graph raises `ValueError`."""
+        raise ValueError(f"cannot export a {type(self).__name__}: it has no single fill graph (export_function)")
+
+    def export_size(self, size=None, dynamic=None):
+        """The `(height, width)` an exported graph fills, or `None` for any size: `size` when
+        given, else any size. A model that fills only some sizes refuses the others."""
+        return size
 
     # Saving.
 

@@ -234,6 +234,26 @@ class ContextEncoder(InpaintingModel):
             self._inpaint_function = tf.function(lambda inputs: self(inputs, training=False), reduce_retracing=True)
         return self._inpaint_batches(self._inpaint_function, images, masks, captions, batch_size)
 
+    # Export.
+
+    def export_function(self, size=None):
+        """The fill as one TensorFlow function of `image, mask[, caption]` (see `InpaintingModel`)."""
+
+        def fill(image, mask, caption=None):
+            image = tf.where(mask >= 0.5, image, tf.zeros_like(image))  # the hole's content is ignored
+            return composite(image, mask, self._generate(image, mask, caption, training=False))
+
+        return fill, self.export_signature(size)
+
+    def export_size(self, size=None, dynamic=None):
+        """`(image_size, image_size)`, the only size it fills; any other is refused."""
+        square = (self.image_size, self.image_size)
+        if dynamic or (size is not None and tuple(size) != square):
+            raise ValueError(f"a ContextEncoder fills {square[0]}x{square[1]} pictures only (its bottleneck is a "
+                             f"channel-wise dense map of that size); export it at --size {square[0]} {square[1]}, "
+                             f"not {'any size' if dynamic else f'{size[0]}x{size[1]}'}")
+        return square
+
     # Saving.
 
     def get_config(self):

@@ -381,6 +381,25 @@ class FourierInpainter(InpaintingModel):
             filled.append(np.asarray(self._inpaint_function(chunk))[:, :height, :width])
         return np.concatenate(filled) if filled else images.copy()
 
+    def export_function(self, size=None):
+        """The fill as one TensorFlow function of `image, mask` (see `InpaintingModel`): the
+        picture padded as `inpaint` pads it, filled, cropped back. A model that reads captions
+        is refused: its graph would ignore them."""
+        if self.conditioned:
+            raise ValueError("cannot export a FourierInpainter that reads caption vectors yet: its graph would "
+                             "ignore them; export a ContextEncoder for captions, or a FourierInpainter without")
+        step = 2**self.downsamples
+
+        def fill(image, mask):
+            image = tf.where(mask >= 0.5, image, tf.zeros_like(image))  # the hole's content is ignored
+            rows, columns = padding_indices(image, 1, step), padding_indices(image, 2, step)
+            padded_image = tf.gather(tf.gather(image, rows, axis=1), columns, axis=2)
+            padded_mask = tf.gather(tf.gather(mask, rows, axis=1), columns, axis=2)
+            fills = self._generate(padded_image, padded_mask, training=False)  # (B, H', W', 3), H' >= H
+            return composite(image, mask, fills[:, : tf.shape(image)[1], : tf.shape(image)[2]])
+
+        return fill, self.export_signature(size)
+
     def get_config(self):
         return {**super().get_config(), "width": self.width, "blocks": self.blocks, "downsamples": self.downsamples,
                 "caption_units": self.caption_units, "object_layer": self.object_layer, "coarse_side": self.coarse_side,
@@ -397,6 +416,21 @@ class FourierInpainter(InpaintingModel):
 
     def compile_from_config(self, config):
         compile_from(self, config, self._optimizer_names())
+
+
+def padding_indices(image, axis, step):
+    """Indices that pad `image`'s `axis` to a multiple of `step` as `FourierInpainter.inpaint`
+    pads: `np.pad(mode="reflect")`, or `"edge"` when the picture's shorter side is `step` or less."""
+    if None not in image.shape[1:3]:  # a fixed size: constant indices
+        side = image.shape[axis]
+        indices = np.arange(side + (-side % step))
+        mirrored = np.where(indices < side, indices, 2 * (side - 1) - indices)
+        reflect = min(image.shape[1:3]) > step
+        return tf.constant(mirrored if reflect else np.minimum(indices, side - 1), tf.int32)
+    side = tf.shape(image)[axis]
+    indices = tf.range(side + (step - side % step) % step)  # not floormod(-side, step): tf2onnx rounds it towards 0
+    mirrored = tf.where(indices < side, indices, 2 * (side - 1) - indices)
+    return tf.where(tf.reduce_min(tf.shape(image)[1:3]) > step, mirrored, tf.minimum(indices, side - 1))
 
 
 def hole_depth(masks):
