@@ -9,7 +9,7 @@ without captions, against what captions can add at most (the oracle of objects_b
 Reads the evaluation's `results.csv`. Per image: the hole PSNR of `--with` reading the
 image's own captions minus that of `--without` (its `none` row), with the mean and 95%
 bootstrap interval `kinpaint evaluate` uses. Then the oracle's gain on the same images
-(`benchmarks/objects_bounds.py --split SPLIT --count N`: caption oracle minus border oracle;
+(`benchmarks/experiments/objects_bounds.py --split SPLIT --count N`: caption oracle minus border oracle;
 the store must hold `load_objects(SPLIT, count=N, seed=0)`'s images in order, as
 `kinpaint prepare objects` writes them) and the issue's target, 2/3 of it. `--no-oracle`
 leaves the oracle out (it takes a minute or two).
@@ -57,7 +57,7 @@ def main(argv=None):
           f"[{low:+.2f}, {high:+.2f}] over {len(images)} images")
     if args.no_oracle:
         return {"gain": (gain, low, high)}
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "experiments"))
     import objects_bounds
 
     options = ["--split", args.split, "--count", str(len(images))] + (["--root", args.root] if args.root else [])

@@ -1,4 +1,4 @@
-"""benchmarks/detail_transfer.py: the copy of known detail its figures in docs/pretrained.md rest on."""
+"""benchmarks/experiments/detail_transfer.py: the copy of known detail its figures in docs/pretrained.md rest on."""
 
 import importlib.util
 from pathlib import Path
@@ -11,7 +11,7 @@ from kinpaint.data.masks import centre_mask
 
 @pytest.fixture(scope="module")
 def bench():
-    path = Path(__file__).parent.parent / "benchmarks" / "detail_transfer.py"
+    path = Path(__file__).parent.parent / "benchmarks" / "experiments" / "detail_transfer.py"
     spec = importlib.util.spec_from_file_location("detail_transfer_benchmark", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

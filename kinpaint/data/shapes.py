@@ -7,7 +7,7 @@ tell them; every caption names them. Five to seven captions per image, worded
 differently, some also describing the surroundings. Deterministic from `seed`.
 
 `draw_scene`, `describe_scene` and `draw_shape` are the generator's own steps, for code
-that redraws its scenes in step with `load_shapes` (`benchmarks/shapes_bounds.py`).
+that redraws its scenes in step with `load_shapes` (`benchmarks/experiments/shapes_bounds.py`).
 """
 
 import numpy as np

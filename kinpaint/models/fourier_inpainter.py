@@ -111,7 +111,7 @@ class FourierInpainter(InpaintingModel):
             settable attribute: set it on a trained model, then save it).
         object_layer: the generator also paints a layer over its fill, a colour and an
             opacity per pixel: `(1 - opacity) * fill + opacity * colour`, the form of the
-            `objects` oracle (`benchmarks/objects_bounds.py`). Colours are not scaled by the
+            `objects` oracle (`benchmarks/experiments/objects_bounds.py`). Colours are not scaled by the
             border's contrast, so a caption can say "red" whatever the scene. It starts at
             0.25 % opacity.
         coarse_side: `inpaint` fills a picture of at least twice this side whose hole is

@@ -1,6 +1,6 @@
 """A validation set for unseen objects that never touches `test_unseen`: a proxy store.
 
-    python benchmarks/objects_unseen_proxy.py runs/objects16k.h5 --out runs/unseen_proxy/proxy.h5 [--embed minilm]
+    python benchmarks/experiments/objects_unseen_proxy.py runs/objects16k.h5 --out runs/unseen_proxy/proxy.h5 [--embed minilm]
 
 `objects`' held-out stamps appear only in `test_unseen`, so nothing may be chosen on them.
 This holds out a fifth of the *seen* stamp kinds instead (a salted hash of the kind, as the

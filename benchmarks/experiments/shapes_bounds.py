@@ -1,6 +1,6 @@
 """How much can captions help on `shapes`? The fills of two oracles, for comparison with models.
 
-    python benchmarks/shapes_bounds.py
+    python benchmarks/experiments/shapes_bounds.py
 
 Both oracles know the hidden background (with its grain, or only its colour and gradient,
 which is what the border can tell) and the generator's distribution of the centre object's

@@ -2,7 +2,7 @@
 with another image's (image i reads image i+1's, as in `kinpaint evaluate`'s ablation) and
 with none.
 
-    python benchmarks/caption_grid.py runs/objects_fourier_words_object.keras --data runs/objects.h5 \\
+    python benchmarks/experiments/caption_grid.py runs/objects_fourier_words_object.keras --data runs/objects.h5 \\
         --split test --count 8 --out docs/objects_captions.png
 
 A model that reads cached caption vectors takes them from the store: `--embeddings minilm`.

@@ -1,6 +1,6 @@
 """Can fine detail copied from a picture's own known pixels make a smooth fill sharper without losing accuracy?
 
-    python benchmarks/detail_transfer.py runs/corpus256.h5 --split val --count 200 \\
+    python benchmarks/experiments/detail_transfer.py runs/corpus256.h5 --split val --count 200 \\
         --reference runs/photos_two_scale.keras@64 --out runs/detail_transfer_val
 
 An experiment, not a kinpaint feature. The model's fill (`--model`, the pretrained one by
@@ -22,7 +22,7 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # benchmarks/, for paired_gaps
 
 
 def gaussian_blur(images, sigma):

@@ -1,6 +1,6 @@
 """How strongly should a model follow its captions? Gain over a captionless model per guidance weight.
 
-    python benchmarks/caption_guidance.py runs/unseen_proxy/proxy.h5 runs/unseen_proxy/minilm_n0_800.keras \\
+    python benchmarks/experiments/caption_guidance.py runs/unseen_proxy/proxy.h5 runs/unseen_proxy/minilm_n0_800.keras \\
         runs/unseen_proxy/none_800.keras --split val --embeddings minilm
 
 For each weight w, the captioned model's fill is `none + w * (caption - none)` (its

@@ -1,7 +1,7 @@
 """How much can captions help on `objects`? Fills that know, and do not know, the hidden object.
 
-    python benchmarks/objects_bounds.py [--split val] [--count 600] [--placements 64]
-    python benchmarks/objects_bounds.py --figures docs    # also docs/objects_stamps.png, objects_examples.png
+    python benchmarks/experiments/objects_bounds.py [--split val] [--count 600] [--placements 64]
+    python benchmarks/experiments/objects_bounds.py --figures docs    # also docs/objects_stamps.png, objects_examples.png
 
 Every fill keeps the border; in the hole:
 - `harmonic fill`: the smoothest continuation of the border (`kinpaint.poisson.harmonic_fill`),
