@@ -10,7 +10,8 @@ of the test photographs.
 import argparse
 import collections
 
-from kinpaint.data.photo_catalogue import contact_sheet, photo_catalogue
+from kinpaint.data import photo_catalogue
+from kinpaint.data.corpus.catalogue import contact_sheet
 from kinpaint.images import save_png
 
 

@@ -1,5 +1,5 @@
-"""The documentation tells the truth: docstring examples run, and every kinpaint name the
-README and docs/ use imports."""
+"""The documentation tells the truth: docstring examples run, every kinpaint name the
+README and docs/ use imports, and every one they write as a call can be called."""
 
 import doctest
 import importlib
@@ -30,15 +30,37 @@ def test_every_model_has_a_docstring_example():
         assert ">>> " in model.__doc__, f"{model.__name__} has no example"
 
 
-def documented_names():
-    """Every dotted `kinpaint.x.y` name in the README and docs/*.md."""
+def documented_texts():
+    """The text of the README and of each docs/*.md."""
     paths = [os.path.join(ROOT, "README.md")] + [os.path.join(ROOT, "docs", name)
                                                  for name in sorted(os.listdir(os.path.join(ROOT, "docs")))
                                                  if name.endswith(".md")]
-    names = set()
+    texts = []
     for path in paths:
         with open(path, encoding="utf-8") as file:
-            names.update(re.findall(r"\bkinpaint(?:\.[A-Za-z_][A-Za-z0-9_]*)+", file.read()))
+            texts.append(file.read())
+    return texts
+
+
+def documented_names():
+    """Every dotted `kinpaint.x.y` name in the README and docs/*.md."""
+    names = set()
+    for text in documented_texts():
+        names.update(re.findall(r"\bkinpaint(?:\.[A-Za-z_][A-Za-z0-9_]*)+", text))
+    return sorted(names)
+
+
+def documented_callables():
+    """The names the docs write as calls: `kinpaint.x.y(...)`, and `y(...)` on a page that
+    has `from kinpaint.x import y`."""
+    names = set()
+    for text in documented_texts():
+        names.update(re.findall(r"\bkinpaint(?:\.[A-Za-z_][A-Za-z0-9_]*)+(?=\()", text))
+        imports = re.findall(r"^\s*(?:>>> )?from (kinpaint(?:\.\w+)*) import ([\w, ()]+)$", text, re.MULTILINE)
+        for module, imported in imports:
+            for name in re.findall(r"\w+", imported):
+                if name != "as" and re.search(rf"(?<![\w.]){name}\(", text):
+                    names.add(f"{module}.{name}")
     return sorted(names)
 
 
@@ -66,6 +88,21 @@ def test_every_name_the_docs_use_imports():
         except (AttributeError, ModuleNotFoundError) as error:
             missing.append(f"{name}: {error}")
     assert not missing, "names in README/docs that do not import:\n" + "\n".join(missing)
+
+
+def test_every_name_the_docs_call_is_callable():
+    names = documented_callables()
+    assert "kinpaint.data.photo_catalogue" in names and "kinpaint.pretrained" in names
+    wrong = []
+    for name in names:
+        try:
+            target = resolve(name)
+        except (AttributeError, ModuleNotFoundError) as error:
+            wrong.append(f"{name}: {error}")
+            continue
+        if not callable(target):
+            wrong.append(f"{name}: a {type(target).__name__}, not callable")
+    assert not wrong, "names README/docs call that cannot be called:\n" + "\n".join(wrong)
 
 
 def test_public_surface_is_one_list():

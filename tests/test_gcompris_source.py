@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 from test_qt_resources import write_rcc
 
-from kinpaint.data.photo_sources import gcompris
-from kinpaint.data.photo_sources.base import RESOURCE_SEPARATOR
+from kinpaint.data.corpus.photo_sources import gcompris
+from kinpaint.data.corpus.photo_sources.base import RESOURCE_SEPARATOR
 
 ACTIVITY = "gcompris/src/activities/explore_world_animals"
 QML = f'''import QtQuick 2.12

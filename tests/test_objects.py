@@ -12,10 +12,10 @@ from test_stamps import write_stamp_tree
 
 from kinpaint.data import objects as O
 from kinpaint.data import photos as P
-from kinpaint.data import stamps as S
+from kinpaint.data.corpus import stamps as S
 from kinpaint.data.builtin import BuiltinReader
-from kinpaint.data.photo_catalogue import CatalogueEntry
-from kinpaint.data.photo_sources.base import Photograph
+from kinpaint.data.corpus.catalogue import CatalogueEntry
+from kinpaint.data.corpus.photo_sources.base import Photograph
 
 SCENES = {"a/0": ("train", ("brick walls",)), "a/1": ("train", ("Bent Pyramid", "A long text on the pyramid.")),
           "a/2": ("val", ()), "b/3": ("test", ("a beach at dawn",)), "b/4": ("test", ())}

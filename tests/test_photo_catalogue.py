@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from kinpaint.data.photo_catalogue import assign_splits, photo_catalogue, split_of
-from kinpaint.data.photo_sources.base import Photograph
+from kinpaint.data.corpus.catalogue import assign_splits, photo_catalogue, split_of
+from kinpaint.data.corpus.photo_sources.base import Photograph
 
 
 def write_photo(path, seed, size=(40, 30)):

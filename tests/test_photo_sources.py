@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from kinpaint.data.photo_sources import kalzium, mvtb, opencv_doc, scratch, tuxpaint, wheels
-from kinpaint.data.photo_sources.base import copyright_licence, readable_name
+from kinpaint.data.corpus.photo_sources import kalzium, mvtb, opencv_doc, scratch, tuxpaint, wheels
+from kinpaint.data.corpus.photo_sources.base import copyright_licence, readable_name
 
 DEBIAN_SOURCES = (scratch, tuxpaint, opencv_doc, kalzium)
 

@@ -6,8 +6,8 @@ from PIL import Image
 
 from kinpaint.data import photos as P
 from kinpaint.data.builtin import BuiltinReader
-from kinpaint.data.photo_catalogue import CatalogueEntry
-from kinpaint.data.photo_sources.base import Photograph
+from kinpaint.data.corpus.catalogue import CatalogueEntry
+from kinpaint.data.corpus.photo_sources.base import Photograph
 from kinpaint.data.photos import PHOTOGRAPHS, SPLITS, load_photograph, load_photos
 
 

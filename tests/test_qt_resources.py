@@ -6,8 +6,8 @@ import zlib
 
 import pytest
 
-from kinpaint.data import qt_resources
-from kinpaint.data.qt_resources import (
+from kinpaint.data.corpus import qt_resources
+from kinpaint.data.corpus.qt_resources import (
     ResourceFormatError,
     list_resources,
     read_resource,

@@ -1,4 +1,4 @@
-"""Tux Paint's stamps: descriptions, the photographic rule, seen and unseen (`kinpaint.data.stamps`).
+"""Tux Paint's stamps: descriptions, the photographic rule, seen and unseen (`kinpaint.data.corpus.stamps`).
 
 The stamp trees are built here (a few PNGs with transparency and `.txt` files); the real
 package is never needed.
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from kinpaint.data import stamps as S
+from kinpaint.data.corpus import stamps as S
 
 DRAKE = "A drake.\nfr.utf8=Un canard.\nde.utf8=Ein Erpel.\nja.utf8=おすガモ.\ncs.utf8=Kačer.\n"
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from kinpaint.data import objects as O
 from kinpaint.data.masks import centre_mask
-from kinpaint.data.stamps import photographic_stamps
+from kinpaint.data.corpus.stamps import photographic_stamps
 
 SIZE = 64
 
@@ -89,7 +89,7 @@ def write_figures(folder, root=None):
     (eight `val` images with their captions and the hidden centre outlined)."""
     from PIL import Image
 
-    from kinpaint.data.photo_catalogue import contact_sheet
+    from kinpaint.data.corpus.catalogue import contact_sheet
     from kinpaint.files import atomic_path
     from kinpaint.images import save_png
 

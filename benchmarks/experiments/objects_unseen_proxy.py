@@ -32,9 +32,9 @@ def main(argv=None):
 
     import kinpaint.data.objects as objects
     from kinpaint.data import Store
-    from kinpaint.data.photo_catalogue import _hash_fraction
+    from kinpaint.data.corpus.catalogue import _hash_fraction
     from kinpaint.data.records import Example, Report
-    from kinpaint.data.stamps import stamp_kind
+    from kinpaint.data.corpus.stamps import stamp_kind
     from kinpaint.data.store import write_store
 
     if os.path.exists(args.out):

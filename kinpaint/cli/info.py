@@ -12,12 +12,12 @@ def add_parser(commands):
 
 def run(args):
     if args.store == "photos":
-        from kinpaint.data.photo_catalogue import corpus_report
+        from kinpaint.data.corpus.catalogue import corpus_report
 
         print(corpus_report(args.root))
         return
     if args.store == "objects":
-        from kinpaint.data.stamps import stamps_report
+        from kinpaint.data.corpus.stamps import stamps_report
 
         print(stamps_report(args.root))
         return

@@ -1,4 +1,5 @@
-"""Data: masks, readers, the HDF5 store, tf.data pipelines and built-in datasets.
+"""Data: masks, readers, the HDF5 store, tf.data pipelines and built-in datasets; the corpus
+builders (photographs and stamps read from the packages that ship them) are in `corpus/`.
 
 Names are loaded on first use, so reading a store (`kinpaint info`) does not import
 TensorFlow; only the pipeline needs it.
@@ -18,6 +19,7 @@ _EXPORTS = {
     "stroke_masks": "kinpaint.data.masks",
     "load_objects": "kinpaint.data.objects",
     "load_photos": "kinpaint.data.photos",
+    "photo_catalogue": "kinpaint.data.corpus.catalogue",
     "CAPTION_POLICIES": "kinpaint.data.pipeline",
     "ArraySource": "kinpaint.data.pipeline",
     "make_dataset": "kinpaint.data.pipeline",

@@ -1,7 +1,7 @@
 """The built-in `objects` dataset: a real object hidden in a real scene, named by its caption.
 
 Each 64x64 image is a crop of the photo corpus (`kinpaint.data.photos`, split by
-photograph as there) with one photographic stamp (`kinpaint.data.stamps`) pasted over it
+photograph as there) with one photographic stamp (`kinpaint.data.corpus.stamps`) pasted over it
 with its transparency, wholly inside the hidden centre (the middle half), at a random
 position, size (its longer side log-uniform from `SIDE_RANGE[0]` to `SIDE_RANGE[1]` of the
 centre's side) and, unless the stamp says `nomirror`, mirrored half of the time. The border
@@ -9,7 +9,7 @@ is the scene alone, so it cannot tell which object is hidden; the caption can.
 
 Splits:
 - `train`, `val`, `test`: the seen stamps, on the corpus's train, val and test photographs;
-- `test_unseen`: the held-out stamps (split by stamp kind, see `kinpaint.data.stamps`) on
+- `test_unseen`: the held-out stamps (split by stamp kind, see `kinpaint.data.corpus.stamps`) on
   the same test crops as `test` (same seed), so the two conditions differ only in the objects.
 
 Captions are written by people, none invented here: the stamp's own description in the
@@ -21,7 +21,7 @@ The corpus's texts are English, so other languages get the stamp's description a
 import numpy as np
 from PIL import Image
 
-from kinpaint.data.stamps import ENGLISH, language_counts, photographic_stamps
+from kinpaint.data.corpus.stamps import ENGLISH, language_counts, photographic_stamps
 
 SPLITS = {"train": ("train", "seen"), "val": ("val", "seen"), "test": ("test", "seen"),
           "test_unseen": ("test", "unseen")}  # split: (the corpus's split, the stamps' split)

@@ -21,7 +21,7 @@ import os
 import numpy as np
 from PIL import Image
 
-from kinpaint.data.photo_sources import wheels
+from kinpaint.data.corpus.photo_sources import wheels
 
 # name: (package, path inside the package, licence)
 PHOTOGRAPHS = {
@@ -129,7 +129,7 @@ def random_crop(photo, size, rng):
 @functools.lru_cache(maxsize=4)
 def corpus_catalogue(root=None):
     """The corpus's catalogue entries (cached per `root`)."""
-    from kinpaint.data.photo_catalogue import photo_catalogue
+    from kinpaint.data.corpus.catalogue import photo_catalogue
 
     return tuple(photo_catalogue(root))
 
@@ -140,7 +140,7 @@ def resolve_photo_set(photos="auto", root=None):
         raise ValueError(f"photos must be one of {PHOTO_SETS}, got {photos!r}")
     if photos == "wheels":
         return photos
-    from kinpaint.data.photo_catalogue import corpus_install_hint
+    from kinpaint.data.corpus.catalogue import corpus_install_hint
 
     found = any(entry.package != wheels.PACKAGE for entry in corpus_catalogue(root))
     if photos == "corpus" and not found:

@@ -1,7 +1,7 @@
 """GCompris' photographs (Debian `gcompris-qt-data`): animals, monuments, tools, fishes, ...
 
 The package packs its activities in Qt resource files, `/usr/share/gcompris-qt/rcc/*.rcc`
-(read with `kinpaint.data.qt_resources`); images are under
+(read with `kinpaint.data.corpus.qt_resources`); images are under
 `gcompris/src/activities/<activity>/resource/`, WebP since GCompris 3.0.
 
 Which images are kept (`PHOTO_FOLDERS`, `PHOTO_FILES`, `LEFT_OUT`), the rule being:
@@ -43,7 +43,7 @@ import io
 import os
 import re
 
-from kinpaint.data.photo_sources.base import RESOURCE_SEPARATOR, Photograph, system_path
+from kinpaint.data.corpus.photo_sources.base import RESOURCE_SEPARATOR, Photograph, system_path
 
 PACKAGE = "gcompris-qt-data"
 REGISTRY = "debian"
@@ -141,7 +141,7 @@ _BLOCK = re.compile(r"\{[^{}]*\}")
 def find(root=None, warn=None):
     """The photographs kept from the installed package (see the module docstring)."""
     warn = warn or (lambda message: None)
-    from kinpaint.data.qt_resources import list_resources, read_resource
+    from kinpaint.data.corpus.qt_resources import list_resources, read_resource
 
     folder = system_path(root, RCC_FOLDER)
     rcc_files = sorted(glob.glob(os.path.join(folder, "*.rcc")))

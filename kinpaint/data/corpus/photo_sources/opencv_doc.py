@@ -12,8 +12,8 @@ Lena, excluded from the Debian source), so the licence is the one it states for 
 
 import os
 
-from kinpaint.data.photo_sources.base import Photograph, system_path
-from kinpaint.data.photo_sources.base import copyright_licence, image_is_readable, warner
+from kinpaint.data.corpus.photo_sources.base import Photograph, system_path
+from kinpaint.data.corpus.photo_sources.base import copyright_licence, image_is_readable, warner
 
 PACKAGE = "opencv-doc"
 REGISTRY = "debian"

@@ -8,8 +8,8 @@ silently; one missing from an installed package, or unreadable, is `warn`ed abou
 
 import re
 
-from kinpaint.data.photo_sources.base import Photograph
-from kinpaint.data.photo_sources.base import image_is_readable, warner
+from kinpaint.data.corpus.photo_sources.base import Photograph
+from kinpaint.data.corpus.photo_sources.base import image_is_readable, warner
 
 PACKAGE = "scikit-image, scikit-learn"
 REGISTRY = "pypi"

@@ -10,8 +10,8 @@ file name made readable ("sun_behind_clouds" -> "sun behind clouds").
 
 import os
 
-from kinpaint.data.photo_sources.base import (Photograph, copyright_licence, kept_files, readable_name,
-                                              system_path, warner)
+from kinpaint.data.corpus.photo_sources.base import (Photograph, copyright_licence, kept_files, readable_name,
+                                                     system_path, warner)
 
 PACKAGE = "tuxpaint-data"
 REGISTRY = "debian"

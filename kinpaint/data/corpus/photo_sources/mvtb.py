@@ -13,8 +13,8 @@ Approved :: MIT License", author Peter Corke); its README gives no other terms f
 import importlib.util
 import os
 
-from kinpaint.data.photo_sources.base import Photograph
-from kinpaint.data.photo_sources.base import image_is_readable, warner
+from kinpaint.data.corpus.photo_sources.base import Photograph
+from kinpaint.data.corpus.photo_sources.base import image_is_readable, warner
 
 PACKAGE = "mvtb-data"
 REGISTRY = "pypi"

@@ -200,14 +200,14 @@ def stamp_kind(name):
 
 def unseen(name):
     """True when the stamp called `name` is held out of training (its split is `"unseen"`)."""
-    from kinpaint.data.photo_catalogue import _hash_fraction
+    from kinpaint.data.corpus.catalogue import _hash_fraction
 
     return _hash_fraction("unseen stamp: " + stamp_kind(name)) < UNSEEN_FRACTION
 
 
 def stamp_folder(root=None):
     """The stamp folder, under `root` when given (see `photo_sources.base.system_path`)."""
-    from kinpaint.data.photo_sources.base import system_path
+    from kinpaint.data.corpus.photo_sources.base import system_path
 
     return system_path(root, STAMPS)
 
@@ -218,7 +218,7 @@ def stamp_catalogue(root=None, warn=None):
     left out."""
     from PIL import Image
 
-    from kinpaint.data.photo_sources.base import warner
+    from kinpaint.data.corpus.photo_sources.base import warner
 
     warn = warner(warn)
     folder = stamp_folder(root)

@@ -38,7 +38,7 @@ class Photograph:
     def read_bytes(self):
         """The encoded image file (PNG, JPEG, ...)."""
         if RESOURCE_SEPARATOR in self.path:
-            from kinpaint.data.qt_resources import read_resource
+            from kinpaint.data.corpus.qt_resources import read_resource
 
             container, entry = self.path.split(RESOURCE_SEPARATOR, 1)
             return read_resource(container, entry)

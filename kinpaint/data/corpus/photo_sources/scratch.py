@@ -11,8 +11,8 @@ This module also holds the helpers the other source modules share (`copyright_li
 
 import os
 
-from kinpaint.data.photo_sources.base import (Photograph, copyright_licence, image_is_readable, readable_name,
-                                              system_path, warner)
+from kinpaint.data.corpus.photo_sources.base import (Photograph, copyright_licence, image_is_readable, readable_name,
+                                                     system_path, warner)
 
 PACKAGE = "scratch"
 REGISTRY = "debian"

@@ -43,7 +43,7 @@ class CatalogueEntry:
 
 
 def source_module(name):
-    return importlib.import_module(f"kinpaint.data.photo_sources.{name}")
+    return importlib.import_module(f"kinpaint.data.corpus.photo_sources.{name}")
 
 
 def photo_catalogue(root=None, warn=None, sources=SOURCES):

@@ -10,7 +10,7 @@ import os
 import re
 import xml.etree.ElementTree as ElementTree
 
-from kinpaint.data.photo_sources.base import Photograph, copyright_licence, kept_files, system_path, warner
+from kinpaint.data.corpus.photo_sources.base import Photograph, copyright_licence, kept_files, system_path, warner
 
 PACKAGE = "kalzium-data"
 REGISTRY = "debian"
