@@ -1,5 +1,11 @@
-"""Models that ship inside the package, loaded offline: `kinpaint.pretrained("photos")`."""
+"""Models that ship inside the package, loaded offline: `kinpaint.pretrained("photos")`.
 
+A preset is named the same way everywhere (docs/pretrained.md): its bare name, `photos`, in
+Python (`kinpaint.pretrained`, `FourierInpainter.from_preset`) and for every command's
+model (`--model`, `--init`, `kinpaint export`, `kinpaint evaluate --methods`), with `@SIDE`
+where a command fills at one side. `resolve_model` reads them all."""
+
+import os
 from pathlib import Path
 
 WEIGHTS_FOLDER = Path(__file__).parent / "weights"
@@ -63,15 +69,77 @@ def ship(model_path, name, force=False, **settings):
     return path
 
 
+PRESET_ALIAS = "pretrained:"  # the older spelling of a preset (`pretrained:photos`), still read
+
+
+def split_side(spec):
+    """`(model, side)` of a model named with an optional `@SIDE`, where a command fills at one
+    side (`kinpaint evaluate`'s resize path): `"photos@64"` -> `("photos", 64)`,
+    `"run.keras"` -> `("run.keras", None)`.
+
+    >>> split_side("photos@64")
+    ('photos', 64)
+    """
+    text = str(spec)
+    if "@" not in text:
+        return text, None
+    model, _, side = text.rpartition("@")
+    if not side.isdigit() or int(side) < 8:
+        raise ValueError(f"{text!r}: the side after '@' must be a whole number of pixels, at least 8")
+    return model, int(side)
+
+
+def preset_name(spec):
+    """The preset that `spec` names, or None where it names a file: `"photos"` (or the older
+    `"pretrained:photos"`) is the shipped `photos` unless a file of that name is here.
+
+    >>> preset_name("photos"), preset_name("pretrained:photos"), preset_name("runs/model.keras")
+    ('photos', 'photos', None)
+    """
+    text = str(spec)
+    if text.startswith(PRESET_ALIAS):
+        name = text[len(PRESET_ALIAS):]
+        if name not in PRETRAINED:
+            raise ValueError(f"no pretrained model {name!r}; kinpaint ships {sorted(PRETRAINED)}")
+        return name
+    if text in PRETRAINED and not Path(text).is_file():
+        return text
+    return None
+
+
+def names_model(spec):
+    """Whether `spec` (without `@SIDE`) names a model: a preset, or a `.keras` file."""
+    return preset_name(spec) is not None or str(spec).endswith(".keras")
+
+
+def model_label(spec):
+    """What a report calls the model `spec` (without `@SIDE`): `pretrained_NAME` for a preset,
+    the file's name without `.keras` for a file.
+
+    >>> model_label("photos"), model_label("runs/fourier/fourier_inpainter.keras")
+    ('pretrained_photos', 'fourier_inpainter')
+    """
+    name = preset_name(spec)
+    return f"pretrained_{name}" if name is not None else Path(str(spec)).stem
+
+
 def resolve_model(spec=None):
-    """A model from `spec`: a `.keras` path, a pretrained name, an already loaded model, or
-    `None` for the default pretrained model (`"photos"`)."""
+    """A model from `spec`, the one resolver every command and `RunConfig(init=...)` use: a
+    preset's name (`"photos"`; `"pretrained:photos"` is read too), a `.keras` path, an
+    already loaded model, or `None` for the default preset (`"photos"`). A name that is
+    neither a preset nor a file is refused with the presets that ship (docs/pretrained.md)."""
     if spec is None:
         return pretrained(DEFAULT_PRETRAINED)
     if not isinstance(spec, (str, Path)):
         return spec
-    if str(spec) in PRETRAINED and not Path(spec).exists():
-        return pretrained(str(spec))
+    name = preset_name(spec)
+    if name is not None:
+        return pretrained(name)
+    text = str(spec)
+    if not Path(text).exists() and not text.endswith(".keras") and "/" not in text and os.sep not in text:
+        hint = " (a side after '@' is for `kinpaint evaluate`)" if "@" in text else ""
+        raise ValueError(f"unknown model {text!r}{hint}: not a preset kinpaint ships ({', '.join(sorted(PRETRAINED))}) "
+                         "and no file of that name; give a preset's name or a .keras file saved by kinpaint")
     from kinpaint.saving import load_model
 
     return load_model(spec, compile=False)

@@ -64,6 +64,45 @@ def test_resolve_model_takes_paths_names_models_and_none(tiny_shipped, tmp_path)
     assert shipped.resolve_model(tiny_shipped) is tiny_shipped
 
 
+def test_one_spelling_of_a_preset_and_the_older_one_read_too(tiny_shipped, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert isinstance(shipped.resolve_model("pretrained:photos"), FourierInpainter)
+    (tmp_path / "photos").mkdir()  # a folder of pictures named like the preset does not hide it
+    assert shipped.preset_name("photos") == "photos"
+    assert isinstance(shipped.resolve_model("photos"), FourierInpainter)
+    assert shipped.preset_name("runs/photos.keras") is None
+    assert shipped.model_label("photos") == shipped.model_label("pretrained:photos") == "pretrained_photos"
+    assert shipped.model_label("runs/fourier/fourier_inpainter.keras") == "fourier_inpainter"
+    assert shipped.names_model("photos") and shipped.names_model("x.keras") and not shipped.names_model("telea")
+
+
+def test_a_side_follows_a_model_after_an_at_sign():
+    assert shipped.split_side("photos@64") == ("photos", 64)
+    assert shipped.split_side("pretrained:photos@64") == ("pretrained:photos", 64)
+    assert shipped.split_side("runs/a.keras") == ("runs/a.keras", None)
+    for spec in ("photos@", "photos@big", "photos@4"):
+        with pytest.raises(ValueError, match="the side after '@' must be a whole number of pixels, at least 8"):
+            shipped.split_side(spec)
+
+
+def test_an_unknown_preset_is_refused_with_the_presets_that_ship(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=r"unknown model 'faces': not a preset kinpaint ships \(photos\)"):
+        shipped.resolve_model("faces")
+    with pytest.raises(ValueError, match="no pretrained model 'faces'; kinpaint ships \\['photos'\\]"):
+        shipped.resolve_model("pretrained:faces")
+    with pytest.raises(ValueError, match="a side after '@' is for `kinpaint evaluate`"):
+        shipped.resolve_model("photos@64")
+    with pytest.raises(FileNotFoundError, match="model file not found"):
+        shipped.resolve_model("runs/faces.keras")
+
+
+def test_no_preset_is_named_like_a_classical_fill():
+    from kinpaint.baselines import BASELINES
+
+    assert not set(shipped.PRETRAINED) & set(BASELINES)  # `kinpaint evaluate --methods photos` is the preset
+
+
 @pytest.mark.skipif(not (shipped.WEIGHTS_FOLDER / "photos.keras").exists(), reason="photos.keras is not shipped")
 @pytest.mark.parametrize("shape", [(64, 64), (256, 256), (97, 150)])
 def test_the_real_photos_model_loads_offline_and_keeps_known_pixels(shape):

@@ -12,7 +12,7 @@ def add_parser(commands):
         "[-1, 1] range, with the prefill and the composite that keeps the known pixels; its endpoint is "
         "serve(image, mask[, caption]). See docs/export.md.",
     )
-    parser.add_argument("model", help="a .keras file saved by kinpaint, or a pretrained name ('photos')")
+    parser.add_argument("model", help="a .keras file saved by kinpaint, or a preset's name (photos)")
     parser.add_argument("--format", required=True, choices=FORMATS, help="what to write")
     parser.add_argument("--out", required=True,
                         help="the SavedModel folder, or the .tflite / .onnx file, to write")

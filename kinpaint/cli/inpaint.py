@@ -17,8 +17,8 @@ def add_parser(commands):
         "pretrained one) fills at the picture's own resolution; others fill the picture resized to their size "
         "and paste the fill, resized back, into the hole.",
     )
-    parser.add_argument("--model", help="a .keras file saved by kinpaint, or a pretrained model's name "
-                        "(default: the pretrained model that ships with kinpaint)")
+    parser.add_argument("--model", help="a .keras file saved by kinpaint, or a preset's name "
+                        "(default: photos, the pretrained model that ships with kinpaint)")
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--image", help="the picture (PNG, JPEG, ...)")
     what.add_argument("--images", metavar="DIR", help="a folder of pictures, filled in batches; rerun to resume")

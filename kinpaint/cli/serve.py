@@ -12,8 +12,8 @@ def add_parser(commands):
         "open a picture, paint the hole with a brush, type captions when the model reads them, press Fill "
         "and download the result at the picture's own size. Needs the serve extra: pip install \"kinpaint[serve]\".",
     )
-    parser.add_argument("--model", help="a .keras file saved by kinpaint, or a pretrained model's name "
-                        "(default: the pretrained 'photos')")
+    parser.add_argument("--model", help="a .keras file saved by kinpaint, or a preset's name "
+                        "(default: photos, the pretrained model that ships with kinpaint)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0 opens it to "
                         "the network, with no password)")
