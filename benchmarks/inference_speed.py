@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from kinpaint.baselines import baseline
-from kinpaint.comparison import resolve_method
+from kinpaint.evaluation import resolve_method
 from kinpaint.data.masks import make_masks
 from kinpaint.images import to_model_range
 

@@ -43,7 +43,7 @@ def main(argv=None):
     parser.add_argument("--no-oracle", action="store_true", help="leave out the oracle")
     args = parser.parse_args(argv)
 
-    from kinpaint.comparison import bootstrap_interval
+    from kinpaint.evaluation import bootstrap_interval
 
     with open(os.path.join(args.evaluation, "results.csv"), newline="") as file:
         rows = list(csv.DictReader(file))

@@ -5,7 +5,7 @@
 Several reports of the same store, split, masks, seed and count (methods evaluated at
 different times) are read as one. The methods filled the same images and masks, so per-image differences
 remove most of the images' spread; each cell is the mean difference with its 95%
-percentile-bootstrap interval (`kinpaint.comparison.bootstrap_interval`, seeded), and the
+percentile-bootstrap interval (`kinpaint.evaluation.bootstrap_interval`, seeded), and the
 share of images where the method beats the reference.
 """
 
@@ -15,7 +15,7 @@ import collections
 
 import numpy as np
 
-from kinpaint.comparison import bootstrap_interval
+from kinpaint.evaluation import bootstrap_interval
 
 METRICS = (("hole_psnr", "hole PSNR (dB)"), ("hole_ssim", "hole SSIM"), ("hole_l1", "hole L1"),
            ("hole_detail", "hole detail"))

@@ -20,11 +20,10 @@ import time
 
 import numpy as np
 
-from kinpaint.comparison import evaluate
 from kinpaint.data import open_reader, write_store
 from kinpaint.data.builtin import photo_set
 from kinpaint.data.photos import describe_photo_set
-from kinpaint.evaluation_report import markdown
+from kinpaint.evaluation import evaluate, markdown
 from kinpaint.options import RECONSTRUCTIONS
 from kinpaint.recipes import train_context_encoder, train_dcgan, train_pixel_inpainter
 

@@ -19,9 +19,8 @@ import os
 import shutil
 import sys
 
-from kinpaint.comparison import evaluate
-from kinpaint.evaluation_report import markdown
 from kinpaint.demo import demo
+from kinpaint.evaluation import evaluate, markdown
 from kinpaint.recipes import train_context_encoder
 
 BASELINES = ["mean", "harmonic", "biharmonic", "telea", "navier-stokes"]

@@ -18,8 +18,8 @@ import tempfile
 import time
 
 from kinpaint.data import open_reader, write_store
-from kinpaint.evaluation import format_table
-from kinpaint.recipes import evaluate_model, train_context_encoder, train_pixel_inpainter
+from kinpaint.evaluation import evaluate_model, format_table
+from kinpaint.recipes import train_context_encoder, train_pixel_inpainter
 
 CAPTIONS = {"context-encoder": "words", "pixel": "chars"}
 

@@ -21,7 +21,7 @@ PUBLIC_NAMES = {
     "LossCurves": "kinpaint.callbacks",
     "render_grid": "kinpaint.callbacks",
     "CaptionSetup": "kinpaint.captions",
-    "evaluate": "kinpaint.comparison",
+    "evaluate": "kinpaint.evaluation",
     "evaluate_inpainter": "kinpaint.evaluation",
     "export_model": "kinpaint.export",
     "load_exported": "kinpaint.export",
@@ -37,10 +37,9 @@ PUBLIC_NAMES = {
     "RunConfig": "kinpaint.run_config",
     "load_model": "kinpaint.saving",
 }
-PUBLIC_MODULES = ("baselines", "callbacks", "captions", "comparison", "data", "evaluation",
-                  "evaluation_report", "export", "folders", "images", "inpainting", "layers", "metrics",
-                  "model_kinds", "models", "options", "pictures", "poisson", "pretrained_models", "recipes",
-                  "run_config", "saving")
+PUBLIC_MODULES = ("baselines", "callbacks", "captions", "data", "evaluation", "export", "folders", "images",
+                  "inpainting", "layers", "metrics", "model_kinds", "models", "options", "pictures", "poisson",
+                  "pretrained_models", "recipes", "run_config", "saving")
 
 __all__ = sorted(PUBLIC_NAMES) + list(PUBLIC_MODULES)
 

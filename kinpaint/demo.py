@@ -6,8 +6,9 @@ import os
 from kinpaint.callbacks import TimeBudget
 from kinpaint.data import Store
 from kinpaint.files import write_text
+from kinpaint.evaluation import evaluate_model, write_table
 from kinpaint.options import CURVES_FILE, GRIDS_FOLDER, TABLE_FILE
-from kinpaint.recipes import evaluate_model, train, write_table
+from kinpaint.recipes import train
 from kinpaint.run_config import RunConfig
 
 # Half the library's default widths: a quarter of the work per step, so a 2-core AVX2 machine

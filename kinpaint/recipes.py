@@ -1,6 +1,8 @@
 """The documented training runs as functions: the command line calls these, and so can users.
 
     model, history = train(RunConfig("context-encoder", data="shapes.h5", out="runs/x", epochs=5))
+
+A run's closing table on the test split is `kinpaint.evaluation.evaluate_run(model, config)`.
 """
 
 import glob
@@ -11,7 +13,6 @@ import zipfile
 
 import keras
 
-from kinpaint.baselines import MeanColourFill
 from kinpaint.callbacks import (
     AtomicCheckpoint,
     HistoryCSV,
@@ -24,10 +25,9 @@ from kinpaint.callbacks import (
 )
 from kinpaint.captions import CaptionSetup
 from kinpaint.data import Store
-from kinpaint.evaluation import evaluate_inpainter, format_table
-from kinpaint.files import remove_stale_temporaries_in, write_text
+from kinpaint.files import remove_stale_temporaries_in
 from kinpaint.models.losses import TrainingDiverged
-from kinpaint.model_kinds import kind_of_model, model_kind, model_kinds
+from kinpaint.model_kinds import model_kind, model_kinds
 from kinpaint.models.serialization import transfer_weights
 from kinpaint.options import CURVES_FILE, GRIDS_FOLDER, HISTORY_FILE, TABLE_FILE
 from kinpaint.run_config import RunConfig
@@ -297,59 +297,3 @@ def _remove_run_files(paths):
                 os.remove(grid)
         elif os.path.isfile(path):
             os.remove(path)
-
-
-def evaluate_model(model, data, split="test", batch_size=64, captions="words", masks="centre", max_batches=None,
-                   inpainter=None, caption_policy="random"):
-    """Rows of hole metrics: the model with captions (given as in training: `caption_policy`),
-    without, and the mean-colour fill.
-
-    `inpainter` fills the holes when the model does not itself (a DCGAN's
-    `semantic_inpainter()`). A likelihood model's rows also hold its `bits_per_dim`. The rows
-    are named by the model's kind (`ModelKind.evaluation_name`), else by its class.
-    """
-    store = Store(data)
-    setup = CaptionSetup.of_model(model, store, captions, caption_policy)
-    kind = kind_of_model(model)
-    name = kind.evaluation_name if kind is not None else type(model).__name__
-    inpainter = inpainter or model
-    settings = [(f"{name}, captions", True), (f"{name}, no captions", False)] if model.conditioned else [(name, False)]
-    rows = {}
-    for row, use_captions in settings:
-        test = setup.dataset(store, split, batch_size, use_captions, masks=masks, shuffle=False)
-        rows[row] = evaluate_inpainter(inpainter, test, use_captions, max_batches)
-        if hasattr(model, "nll"):
-            logs = model.evaluate(test if max_batches is None else test.take(max_batches), verbose=0, return_dict=True)
-            rows[row]["bits_per_dim"] = logs["bits_per_dim"]
-    test = setup.dataset(store, split, batch_size, use_captions=False, masks=masks, shuffle=False)
-    rows["mean colour fill"] = evaluate_inpainter(MeanColourFill(), test, False, max_batches)
-    return rows
-
-
-def evaluate_run(model, config, search=None, max_images=64):
-    """Write `config.out/evaluation.md` for a trained run on the store's test split; returns its text.
-
-    A model that fills by a latent search (a DCGAN's semantic inpainting; `search`: its
-    `inpainter` options) is evaluated on its first `max_images` test images; the others on
-    the whole split.
-    """
-    store = Store(config.data)
-    split = split_or_whole(store, "test")
-    kind = model_kind(config.model)
-    inpainter, batch_size, max_batches, title = None, config.batch_size, None, kind.title
-    if kind.latent_search:
-        inpainter, batch_size, max_batches = model.inpainter(**(search or {})), max_images, 1
-        title = f"{title} ({max_images} test images)"
-    rows = evaluate_model(model, config.data, split, batch_size, config.captions, config.masks, max_batches,
-                          inpainter, config.caption_policy)
-    return write_table(rows, os.path.join(config.out, TABLE_FILE), f"{title} on {config.data} ({split or 'all'})")
-
-
-def write_table(rows, path, title):
-    """The evaluation table as Markdown; returns the text."""
-    columns = ("hole_psnr", "hole_ssim", "hole_l1", "image_psnr")
-    if any("bits_per_dim" in row for row in rows.values()):
-        columns += ("bits_per_dim",)
-    text = f"# {title}\n\n```\n{format_table(rows, columns)}\n```\n"
-    write_text(path, text)
-    return text

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from kinpaint.baselines import MeanColourFill
-from kinpaint.comparison import Method, bootstrap_interval, evaluate
+from kinpaint.evaluation import Method, bootstrap_interval, evaluate
 from kinpaint.data.shapes import COLOURS
 from kinpaint.inpainting import composite
 

@@ -57,7 +57,8 @@ def pictures(count=2, side=20):
 
 def test_a_registered_kind_trains_saves_evaluates_and_exports_as_the_shipped_ones(tiny_kind, shapes_store, tmp_path):
     from kinpaint.export import export_model, load_exported
-    from kinpaint.recipes import evaluate_run, run_config, train
+    from kinpaint.evaluation import evaluate_run
+    from kinpaint.recipes import run_config, train
     from kinpaint.saving import load_model
 
     config = run_config("tiny-fourier", shapes_store, str(tmp_path / "run"), epochs=1, steps_per_epoch=2,

@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 from kinpaint.callbacks import render_grid
-from kinpaint.comparison import condition_captions, read_evaluation_data, resolve_method
+from kinpaint.evaluation import condition_captions, read_evaluation_data, resolve_method
 from kinpaint.data.masks import make_masks
 from kinpaint.images import to_model_range
 

@@ -27,7 +27,7 @@ def main(argv=None):
     import numpy as np
 
     import kinpaint  # noqa: F401  (registers the models)
-    from kinpaint.comparison import bootstrap_interval
+    from kinpaint.evaluation import bootstrap_interval
     from kinpaint.data import Store
     from kinpaint.data.masks import centre_mask
     from kinpaint.images import to_model_range

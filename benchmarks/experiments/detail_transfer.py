@@ -10,7 +10,7 @@ contextual attention, Yu et al. 2018): every `--block` pixels, a window of two b
 touches the hole takes the fine detail (the picture minus its Gaussian blur of `--band`
 pixels) of the known window whose surroundings, blurred at the block's scale, look most
 alike; the windows are blended with raised-cosine weights. Every fill is measured by
-`kinpaint.comparison.evaluate` on the same crops and centre holes (report in `--out`), then
+`kinpaint.evaluation.evaluate` on the same crops and centre holes (report in `--out`), then
 the paired gaps against the model's own fill and against `--reference` are printed
 (`benchmarks/paired_gaps.py`).
 """
@@ -124,7 +124,7 @@ def main(argv=None):
     if any(strength <= 0 for strength in args.strengths) or args.block < 2 or args.band <= 0:
         raise SystemExit("--strengths and --band must be positive, --block at least 2")
 
-    from kinpaint.comparison import evaluate, resolve_method
+    from kinpaint.evaluation import evaluate, resolve_method
 
     import paired_gaps
 

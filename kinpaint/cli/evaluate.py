@@ -37,14 +37,12 @@ def run(args):
     import shlex
     import sys
 
-    from kinpaint.comparison import evaluate
+    from kinpaint.evaluation import evaluate, markdown
 
     command = "kinpaint " + " ".join(shlex.quote(argument) for argument in sys.argv[1:]) if sys.argv else None
     evaluation = evaluate(args.data, args.methods, split=args.split, masks=args.masks, count=args.count,
                           seed=args.seed, batch_size=args.batch_size, captions=args.captions,
                           embeddings=args.embeddings, search={"restarts": args.restarts, "steps": args.steps},
                           out=args.out, force=args.force, command=command)
-    from kinpaint.evaluation_report import markdown
-
     print(markdown(evaluation))
     print(f"report written to {args.out}")

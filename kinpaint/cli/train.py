@@ -66,7 +66,8 @@ NOT_SETTINGS = ("command", "debug", "model", "kind", "run", "data", "out", "eval
 
 
 def run(args):
-    from kinpaint.recipes import check_resumed_settings, evaluate_run, run_config, train
+    from kinpaint.evaluation import evaluate_run
+    from kinpaint.recipes import check_resumed_settings, run_config, train
 
     settings = {name: value for name, value in vars(args).items()
                 if name not in NOT_SETTINGS and (name in RUN_FIELDS or value is not None)}

@@ -4,11 +4,11 @@ with a caption ablation for every model that reads captions (`kinpaint evaluate`
     results = kinpaint.evaluate("shapes", ["mean", "harmonic", "runs/demo/context_encoder.keras"],
                                 count=256, out="results/shapes")
 
-Per image and method, the metrics of `kinpaint.metrics`: hole PSNR, hole SSIM, whole-image
-SSIM, hole L1, hole detail (the fill's fine detail against the truth's: 1 as sharp, below 1
-blurred), and bits per dimension where the method has a likelihood. Every summary
-is a mean over images with a 95% percentile-bootstrap interval (2,000 resamples of the
-images, seeded), so reruns give the same interval.
+Per image and method, the metrics of `reported_metrics`: hole PSNR and SSIM, whole-image PSNR
+and SSIM, hole L1 and L2, hole detail (the fill's fine detail against the truth's: 1 as sharp,
+below 1 blurred), and bits per dimension where the method has a likelihood. Every summary is
+a mean over images with a 95% percentile-bootstrap interval (`statistics`: 2,000 resamples
+of the images, seeded), so reruns give the same interval.
 
 A caption-aware method is measured three times on the same images and masks: with the
 image's own captions (`true`), with the captions of another image of the set (`other`:
@@ -23,23 +23,14 @@ import time
 
 import numpy as np
 
+from kinpaint.evaluation.methods import condition_captions, resolve_method
+from kinpaint.evaluation.report import write_report
+from kinpaint.evaluation.reported_metrics import measure
+from kinpaint.evaluation.statistics import summarize
 from kinpaint.options import CAPTION_SEPARATOR, MASK_KINDS
 
-METRICS = ("hole_psnr", "hole_ssim", "image_ssim", "hole_l1", "hole_detail", "bits_per_dim")
 CONDITIONS = ("true", "other", "none")  # the caption ablation
 EVALUATION_CAPTIONS = ("joined", "first")  # which text of an image's captions a method reads
-BOOTSTRAP_RESAMPLES = 2000
-
-
-@dataclasses.dataclass
-class Method:
-    """A method under evaluation: its table name, what fills holes, whether it reads captions,
-    and the model behind it (for likelihoods and caption vectors), if any."""
-
-    name: str
-    inpainter: object
-    reads_captions: bool = False
-    model: object = None
 
 
 @dataclasses.dataclass
@@ -136,8 +127,6 @@ def evaluate(data, methods, split="test", masks="centre", count=None, seed=0, ba
                 "captions": captions, "methods": names, "command": command}
     evaluation = Evaluation(records, summary, gaps, images, hole_masks, texts, fills, settings)
     if out is not None:
-        from kinpaint.evaluation_report import write_report
-
         write_report(evaluation, out)
     return evaluation
 
@@ -175,133 +164,6 @@ def read_evaluation_data(data, split, count, seed, captions="joined", embeddings
     return np.asarray(pixels), texts, vectors
 
 
-def resolve_method(method, search=None):
-    """A `Method` from a baseline name, a `.keras` path, `pretrained:NAME` (a model that ships
-    with kinpaint), an `(name, inpainter)` pair or a `Method`. `MODEL@S` (a path or
-    `pretrained:NAME`, then `@` and a side) fills through the resize path instead: the
-    picture resized to S x S, filled, and the fill resized back into the hole."""
-    from kinpaint.baselines import BASELINES, baseline
-
-    if isinstance(method, Method):
-        return method
-    if isinstance(method, tuple):
-        name, inpainter = method
-        return Method(name, inpainter, bool(getattr(inpainter, "conditioned", False)),
-                      inpainter if hasattr(inpainter, "caption_encoder") else None)
-    if method in BASELINES:
-        return Method(method, baseline(method))
-    spec, _, side = str(method).rpartition("@") if "@" in str(method) else (str(method), "", None)
-    if spec.startswith(PRETRAINED_PREFIX) or spec.endswith(".keras"):
-        model, name = _load_method_model(spec)
-        options = dict(search or {}) if hasattr(model, "semantic_inpainter") else {}
-        inpainter = model.inpainter(**options)
-        if side is None:
-            return Method(name, inpainter, model.conditioned, model)
-        if not side.isdigit() or int(side) < 8:
-            raise ValueError(f"{method!r}: the side after '@' must be a whole number of pixels, at least 8")
-        resized = ResizedFill(inpainter, int(side))
-        return Method(f"{name}@{side}", resized, model.conditioned, ResizedModel(model, int(side)))
-    raise ValueError(f"unknown method {method!r}: give a baseline ({', '.join(BASELINES)}), a .keras file "
-                     f"saved by kinpaint or {PRETRAINED_PREFIX}NAME, optionally followed by @SIDE")
-
-
-PRETRAINED_PREFIX = "pretrained:"
-
-
-def _load_method_model(spec):
-    """`(model, table name)` of a `.keras` path or `pretrained:NAME`."""
-    if spec.startswith(PRETRAINED_PREFIX):
-        from kinpaint.pretrained_models import pretrained
-
-        name = spec[len(PRETRAINED_PREFIX):]
-        return pretrained(name), f"pretrained_{name}"
-    from kinpaint.saving import load_model
-
-    return load_model(spec), os.path.splitext(os.path.basename(spec))[0]
-
-
-class ResizedFill:
-    """Fills pictures of any size through a model's own size: resize to `size` x `size`,
-    fill, resize the fill back and paste it into the hole (`inpaint_full_resolution`)."""
-
-    def __init__(self, inpainter, size):
-        self.inpainter, self.size = inpainter, int(size)
-
-    def inpaint(self, images, masks, captions=None):
-        """`(B, H, W, 3)` in [-1, 1] and `(B, H, W, 1)` masks -> `(B, H, W, 3)` in [-1, 1]."""
-        from kinpaint.images import to_model_range, to_uint8
-        from kinpaint.pictures import inpaint_full_resolution
-
-        pixels = to_uint8(np.asarray(images))
-        filled = [inpaint_full_resolution(self.inpainter, picture, mask, self.size,
-                                          None if captions is None else captions[index])
-                  for index, (picture, mask) in enumerate(zip(pixels, np.asarray(masks)))]
-        return to_model_range(np.stack(filled))
-
-
-class ResizedModel:
-    """What the evaluation reads of a model filled through the resize path: its captions
-    setup, any picture size, and no likelihood (the model's is for its own size only)."""
-
-    fills_any_size = True
-
-    def __init__(self, model, image_size):
-        self.model, self.image_size = model, image_size
-
-    def __getattr__(self, name):
-        if name == "nll":
-            raise AttributeError(name)
-        return getattr(self.model, name)
-
-
-def summarize(records, seed=0):
-    """Means with 95% bootstrap intervals per method and condition, and the caption gaps."""
-    by_run = {}
-    for record in records:
-        by_run.setdefault((record["method"], record["condition"]), []).append(record)
-    summary = {}
-    for run, rows in by_run.items():
-        summary[run] = {metric: bootstrap_interval([row[metric] for row in rows], seed)
-                        for metric in METRICS if rows[0][metric] is not None}
-        summary[run]["images/s"] = len(rows) / max(sum(row["seconds"] for row in rows), 1e-12)
-    gaps = {}
-    for method in dict.fromkeys(record["method"] for record in records):
-        if (method, "true") not in by_run:
-            continue
-        true = by_run[(method, "true")]
-        gaps[method] = {
-            f"true - {other}": {
-                metric: bootstrap_interval([a[metric] - b[metric] for a, b in zip(true, by_run[(method, other)])],
-                                           seed)
-                for metric in METRICS if true[0][metric] is not None}
-            for other in ("other", "none")}
-    return summary, gaps
-
-
-def bootstrap_interval(values, seed=0, resamples=BOOTSTRAP_RESAMPLES, level=0.95):
-    """`(mean, low, high)`: the mean of `values` and its percentile-bootstrap interval."""
-    values = np.asarray(values, np.float64)
-    rng = np.random.default_rng(seed)
-    means = values[rng.integers(0, len(values), (resamples, len(values)))].mean(axis=1)
-    tail = (1.0 - level) / 2.0 * 100.0
-    low, high = np.percentile(means, [tail, 100.0 - tail])
-    return float(values.mean()), float(low), float(high)
-
-
-def condition_captions(method, condition, texts, vectors):
-    """What `method` reads in a caption `condition` (`"true"`, `"other"` or `"none"`): its texts
-    or cached vectors, rolled by one image for `"other"`, or None."""
-    if not method.reads_captions or condition == "none":
-        return None
-    reads_text = method.model is None or method.model.caption_encoder is not None
-    source = texts if reads_text else vectors
-    if source is None:
-        what = "caption texts" if reads_text else "cached caption vectors (pass embeddings=NAME / --embeddings)"
-        raise ValueError(f"{method.name} reads captions but the data gives no {what}")
-    source = np.asarray(source, dtype=object if reads_text else np.float32)
-    return source if condition == "true" else np.roll(source, -1, axis=0)  # image i reads image i+1's
-
-
 def _fill(method, images, masks, captions, batch_size, bar):
     # One untimed batch first, so that no method's time includes building its graphs.
     method.inpainter.inpaint(images[:batch_size], masks[:batch_size], None if captions is None else captions[:batch_size])
@@ -327,12 +189,7 @@ def _bits_per_dim(method, images, masks, captions, batch_size):
 
 
 def _image_records(name, condition, images, filled, masks, bits, seconds):
-    from kinpaint import metrics
-
-    values = {"hole_psnr": metrics.psnr(images, filled, masks), "hole_ssim": metrics.ssim(images, filled, masks),
-              "image_ssim": metrics.ssim(images, filled), "hole_l1": metrics.l1_error(images, filled, masks),
-              "hole_detail": metrics.detail(images, filled, masks)}
-    values = {metric: np.asarray(value, np.float64) for metric, value in values.items()}
+    values = measure(images, filled, masks)
     per_image = seconds / len(images)
     return [{"method": name, "condition": condition, "image": index,
              **{metric: float(values[metric][index]) for metric in values},

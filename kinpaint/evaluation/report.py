@@ -1,16 +1,47 @@
-"""The files of an evaluation: `results.md`, `results.csv` (one row per method x image) and `grid.png`."""
+"""Evaluations as text and files: `format_table` (a plain-text table of rows of means, with
+their intervals where the rows hold them), and an `evaluate` report's `results.md`,
+`results.csv` (one row per method x image) and `grid.png`."""
 
 import csv
 import datetime
 import os
 import platform
 
+import numpy as np
 
-from kinpaint.comparison import METRICS
+from kinpaint.evaluation.reported_metrics import HEADERS, METRICS
+from kinpaint.evaluation.statistics import BOOTSTRAP_RESAMPLES
 
 GRID_IMAGES = 8
-HEADERS = {"hole_psnr": "hole PSNR (dB)", "hole_ssim": "hole SSIM", "image_ssim": "image SSIM",
-           "hole_l1": "hole L1", "hole_detail": "hole detail", "bits_per_dim": "bits/dim"}
+INTERVALS_NOTE = (f"every cell: mean over images [95% percentile-bootstrap interval, {BOOTSTRAP_RESAMPLES:,} "
+                  "resamples]")
+TABLE_COLUMNS = ("hole_psnr", "hole_ssim", "hole_l1", "image_psnr")
+
+
+def format_table(rows, columns=TABLE_COLUMNS):
+    """A plain-text table of `{method name: evaluate_inpainter results}`.
+
+    A cell reads `mean [low, high]` where the row holds the metric's interval
+    (`hole_psnr_low`, `hole_psnr_high`), else `mean`; `-` where the row lacks the metric.
+    """
+    cells = {name: [_table_cell(results, column) for column in columns] for name, results in rows.items()}
+    width = max([len("method")] + [len(name) for name in rows])
+    widths = [max([12, len(column) + 2] + [len(row[index]) + 2 for row in cells.values()])
+              for index, column in enumerate(columns)]
+    lines = ["method".ljust(width) + "".join(f"{column:>{cell}}" for column, cell in zip(columns, widths))]
+    for name, row in cells.items():
+        lines.append(name.ljust(width) + "".join(f"{text:>{cell}}" for text, cell in zip(row, widths)))
+    return "\n".join(lines)
+
+
+def _table_cell(results, column):
+    value = results.get(column)
+    if not isinstance(value, (float, np.floating)):
+        return "-"
+    low, high = results.get(f"{column}_low"), results.get(f"{column}_high")
+    if low is None or high is None:
+        return f"{value:.4f}"
+    return f"{value:.4f} [{low:.4f}, {high:.4f}]"
 
 
 def write_report(evaluation, out):
@@ -49,7 +80,7 @@ def markdown(evaluation):
               f"- versions: {versions()}",
               f"- data: `{settings['data']}`, split `{settings['split']}`, {settings['images']} images, "
               f"{settings['masks']} masks (seed {settings['seed']}), captions read {settings['captions']}",
-              "- every cell: mean over images [95% percentile-bootstrap interval, 2,000 resamples]", ""]
+              f"- {INTERVALS_NOTE}", ""]
     lines += ["| method | captions | " + " | ".join(HEADERS[m] for m in metrics) + " | images/s |",
               "|---|---|" + "--:|" * (len(metrics) + 1)]
     for (method, condition), values in evaluation.summary.items():
