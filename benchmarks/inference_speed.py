@@ -1,6 +1,6 @@
 """Filling speed at 256x256 and 1024x1024: a learned any-size model beside the classical fills.
 
-    python benchmarks/inference_speed.py [--model pretrained:photos] [--sizes 256 1024] [--count 4]
+    python benchmarks/inference_speed.py [--model photos] [--sizes 256 1024] [--count 4]
 
 Every method fills the same pictures and masks in one process, one picture at a time
 (what `kinpaint inpaint` does): validation photographs of the corpus (`photos:corpus`,
@@ -47,7 +47,7 @@ def seconds_per_picture(inpainter, images, masks):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="pretrained:photos", help="an any-size model: pretrained:NAME or .keras")
+    parser.add_argument("--model", default="photos", help="an any-size model: a preset's name or a .keras file")
     parser.add_argument("--methods", nargs="+", default=["biharmonic", "harmonic", "telea"])
     parser.add_argument("--sizes", nargs="+", type=int, default=[256, 1024])
     parser.add_argument("--masks", nargs="+", default=["centre", "strokes"])

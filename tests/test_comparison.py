@@ -196,6 +196,9 @@ def test_a_shipped_model_is_a_method(monkeypatch, tiny_fourier_file):
     monkeypatch.setitem(shipped.PRETRAINED, "tiny", ("tiny.keras", "a test model"))
     evaluation = evaluate("shapes", ["pretrained:tiny"], split="val", count=2, progress=False)
     assert list(evaluation.fills) == ["pretrained_tiny"]
+    bare = evaluate("shapes", ["tiny", "tiny@16"], split="val", count=2, progress=False)  # the one spelling
+    assert list(bare.fills) == ["pretrained_tiny", "pretrained_tiny@16"]
+    np.testing.assert_array_equal(bare.fills["pretrained_tiny"], evaluation.fills["pretrained_tiny"])
 
 
 @pytest.mark.parametrize("method", ["model.keras@0", "model.keras@big", "pretrained:nothing"])

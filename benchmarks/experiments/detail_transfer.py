@@ -112,7 +112,7 @@ def main(argv=None):
     parser.add_argument("store", help="a store of crops of at least 128x128 (kinpaint prepare photos:corpus --size 256)")
     parser.add_argument("--split", default="val")
     parser.add_argument("--count", type=int, default=200)
-    parser.add_argument("--model", default="pretrained:photos", help="a .keras FourierInpainter or pretrained:NAME")
+    parser.add_argument("--model", default="photos", help="a .keras FourierInpainter or a preset's name")
     parser.add_argument("--reference", default=None, help="a further method to measure the gaps against, "
                         "e.g. the stage-1 resize path runs/photos_two_scale.keras@64")
     parser.add_argument("--strengths", type=float, nargs="+", default=[0.25, 0.5, 1.0])

@@ -14,8 +14,9 @@ def add_parser(commands):
     )
     parser.add_argument("--data", required=True, help="a store written by `kinpaint prepare`, or 'shapes' / 'photos'")
     parser.add_argument("--methods", nargs="+", required=True,
-                        help="baselines by name (mean, harmonic, biharmonic, telea, navier-stokes) and .keras "
-                        "files saved by kinpaint")
+                        help="baselines by name (mean, harmonic, biharmonic, telea, navier-stokes), presets by "
+                        "name (photos) and .keras files saved by kinpaint; a model followed by @SIDE fills "
+                        "through the resize path at that side (photos@64)")
     parser.add_argument("--split", default="test")
     parser.add_argument("--masks", choices=MASK_KINDS, default="centre")
     parser.add_argument("--count", type=positive_int, help="evaluate the first COUNT images only")

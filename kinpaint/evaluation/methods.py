@@ -3,11 +3,8 @@ shipped model or an `(name, inpainter)` pair, the resize path (`MODEL@SIDE`), an
 method reads under each caption condition."""
 
 import dataclasses
-import os
 
 import numpy as np
-
-PRETRAINED_PREFIX = "pretrained:"  # a method that ships with kinpaint: pretrained:NAME
 
 
 @dataclasses.dataclass
@@ -22,11 +19,12 @@ class Method:
 
 
 def resolve_method(method, search=None):
-    """A `Method` from a baseline name, a `.keras` path, `pretrained:NAME` (a model that ships
-    with kinpaint), an `(name, inpainter)` pair or a `Method`. `MODEL@S` (a path or
-    `pretrained:NAME`, then `@` and a side) fills through the resize path instead: the
-    picture resized to S x S, filled, and the fill resized back into the hole."""
+    """A `Method` from a baseline name, a model (a preset's name such as `photos`, or a `.keras`
+    path, read by `kinpaint.pretrained_models`: docs/pretrained.md), an `(name, inpainter)`
+    pair or a `Method`. `MODEL@S` (a model, then `@` and a side) fills through the resize path
+    instead: the picture resized to S x S, filled, and the fill resized back into the hole."""
     from kinpaint.baselines import BASELINES, baseline
+    from kinpaint.pretrained_models import PRETRAINED, model_label, names_model, resolve_model, split_side
 
     if isinstance(method, Method):
         return method
@@ -36,32 +34,18 @@ def resolve_method(method, search=None):
                       inpainter if hasattr(inpainter, "caption_encoder") else None)
     if method in BASELINES:
         return Method(method, baseline(method))
-    spec, _, side = str(method).rpartition("@") if "@" in str(method) else (str(method), "", None)
-    if spec.startswith(PRETRAINED_PREFIX) or spec.endswith(".keras"):
-        model, name = _load_method_model(spec)
+    spec, side = split_side(method)
+    if names_model(spec):
+        model, name = resolve_model(spec), model_label(spec)
         options = dict(search or {}) if hasattr(model, "semantic_inpainter") else {}
         inpainter = model.inpainter(**options)
         if side is None:
             return Method(name, inpainter, model.conditioned, model)
-        if not side.isdigit() or int(side) < 8:
-            raise ValueError(f"{method!r}: the side after '@' must be a whole number of pixels, at least 8")
-        resized = ResizedFill(inpainter, int(side))
-        return Method(f"{name}@{side}", resized, model.conditioned, ResizedModel(model, int(side)))
-    raise ValueError(f"unknown method {method!r}: give a baseline ({', '.join(BASELINES)}), a .keras file "
-                     f"saved by kinpaint or {PRETRAINED_PREFIX}NAME, optionally followed by @SIDE")
-
-
-
-def _load_method_model(spec):
-    """`(model, table name)` of a `.keras` path or `pretrained:NAME`."""
-    if spec.startswith(PRETRAINED_PREFIX):
-        from kinpaint.pretrained_models import pretrained
-
-        name = spec[len(PRETRAINED_PREFIX):]
-        return pretrained(name), f"pretrained_{name}"
-    from kinpaint.saving import load_model
-
-    return load_model(spec), os.path.splitext(os.path.basename(spec))[0]
+        resized = ResizedFill(inpainter, side)
+        return Method(f"{name}@{side}", resized, model.conditioned, ResizedModel(model, side))
+    raise ValueError(f"unknown method {method!r}: give a baseline ({', '.join(BASELINES)}), a preset "
+                     f"({', '.join(sorted(PRETRAINED))}) or a .keras file saved by kinpaint, "
+                     "optionally followed by @SIDE")
 
 
 class ResizedFill:
