@@ -46,6 +46,9 @@ setup(
         "export": ["tf2onnx>=1.17", "onnxruntime>=1.17", "ai-edge-litert>=1.2; platform_system != 'Windows'"],
         "test": [
             "pytest>=7",
+            # pytest-xdist: the README's test command runs the suite on every core (-n auto), one
+            # test module per worker (--dist loadfile) so module fixtures are built once.
+            "pytest-xdist>=3.5",
             # tests/test_export.py: the export extra.
             "tf2onnx>=1.17",
             "onnxruntime>=1.17",

@@ -21,6 +21,7 @@ def epochs_logged(out):
         return [int(row["epoch"]) for row in csv.DictReader(file)]
 
 
+@pytest.mark.slow
 def test_train_writes_a_run_refuses_to_clobber_it_and_resumes(shapes_store, tmp_path, capsys):
     out = tmp_path / "run"
     assert train(shapes_store, out) == 0
@@ -63,6 +64,7 @@ def test_the_command_line_takes_every_reconstruction_the_model_does():
         assert args.reconstruction == kind
 
 
+@pytest.mark.slow
 def test_joined_captions_and_prefill_from_the_command_line(shapes_store, tmp_path):
     import keras
 
@@ -128,6 +130,7 @@ def test_several_captions_fill_as_their_joined_text(trained_model, tmp_path):
     assert (first != single).any()
 
 
+@pytest.mark.slow
 def test_inpaint_in_a_fresh_process_loads_the_model(trained_model, tmp_path):
     import subprocess
     import sys
@@ -191,6 +194,7 @@ def test_inpaint_errors_name_the_culprit(trained_model, tmp_path, capsys, proble
     assert (tmp_path / "taken.png").read_bytes() == b"precious"
 
 
+@pytest.mark.slow
 def test_train_pixel_writes_a_run_with_bits_per_dim(shapes_store, tmp_path):
     out = tmp_path / "pixel"
     arguments = ["train", "pixel", "--data", shapes_store, "--out", str(out), "--epochs", "1", "--features", "8",
@@ -205,6 +209,7 @@ def test_train_pixel_writes_a_run_with_bits_per_dim(shapes_store, tmp_path):
     assert epochs_logged(out) == [0, 1]
 
 
+@pytest.mark.slow
 def test_train_dcgan_then_semantic_inpaint_a_picture(shapes_store, tmp_path, capsys):
     out = tmp_path / "gan"
     assert main(["train", "dcgan", "--data", shapes_store, "--out", str(out), "--epochs", "1", "--batch-size", "8",
@@ -249,13 +254,28 @@ def test_evaluate_a_trained_model_against_baselines_from_the_command_line(traine
 FOURIER_FIT = ["--batch-size", "8", "--precision", "float32", "--epochs", "1", "--steps-per-epoch", "2"]
 
 
-def test_train_init_fine_tunes_a_trained_model_with_a_fresh_optimizer(shapes_store, tmp_path, capsys):
+@pytest.fixture(scope="module")
+def fourier_run(tmp_path_factory):
+    """A tiny captionless `kinpaint train fourier` run, trained once for the fine-tuning tests
+    (which only read it): `(run folder, its store)`."""
+    from kinpaint.data.sources import open_reader
+    from kinpaint.data.store import write_store
+
+    root = tmp_path_factory.mktemp("fourier")
+    store = str(root / "shapes.h5")
+    write_store(store, open_reader("shapes", counts={"train": 40, "val": 8, "test": 12}), progress=False)
+    first = root / "first"
+    assert main(["train", "fourier", "--data", store, "--out", str(first), "--width", "4", "--blocks", "1",
+                 *FOURIER_FIT]) == 0
+    return first, store
+
+
+@pytest.mark.slow
+def test_train_init_fine_tunes_a_trained_model_with_a_fresh_optimizer(fourier_run, tmp_path, capsys):
     from kinpaint.recipes import fine_tuning_start, run_config
     from kinpaint.saving import load_model
 
-    first = tmp_path / "first"
-    assert main(["train", "fourier", "--data", shapes_store, "--out", str(first), "--width", "4", "--blocks", "1",
-                 *FOURIER_FIT]) == 0
+    first, shapes_store = fourier_run
     source = str(first / "fourier_inpainter.keras")
     start = fine_tuning_start(run_config("fourier", shapes_store, str(tmp_path / "x"), init=source), 32)
     trained = load_model(source)
@@ -266,7 +286,8 @@ def test_train_init_fine_tunes_a_trained_model_with_a_fresh_optimizer(shapes_sto
 
     tuned = tmp_path / "tuned"
     options = FOURIER_FIT
-    assert main(["train", "fourier", "--data", shapes_store, "--out", str(tuned), "--init", source, *options]) == 0
+    assert main(["train", "fourier", "--data", shapes_store, "--out", str(tuned), "--init", source, "--no-test",
+                 *options]) == 0  # the closing evaluation is tested with the first run
     assert epochs_logged(tuned) == [0]
     assert load_model(str(tuned / "fourier_inpainter.keras")).width == 4
     capsys.readouterr()
@@ -282,7 +303,7 @@ def test_train_init_fine_tunes_a_trained_model_with_a_fresh_optimizer(shapes_sto
         assert message in capsys.readouterr().err, extra
     captioned = tmp_path / "captioned"
     assert main(["train", "fourier", "--data", shapes_store, "--out", str(captioned), "--init", source,
-                 "--captions", "words", *options]) == 0
+                 "--captions", "words", "--no-test", *options]) == 0
     capsys.readouterr()
     assert main(["train", "fourier", "--data", shapes_store, "--out", str(tmp_path / "r"), "--init",
                  str(captioned / "fourier_inpainter.keras"), *options]) == 2
@@ -296,14 +317,13 @@ def test_train_init_fine_tunes_a_trained_model_with_a_fresh_optimizer(shapes_sto
     assert not (tmp_path / "r").exists()
 
 
-def test_init_from_a_captionless_fourier_model_adds_captions_that_start_as_the_identity(shapes_store, tmp_path):
+@pytest.mark.slow
+def test_init_from_a_captionless_fourier_model_adds_captions_that_start_as_the_identity(fourier_run, tmp_path):
     from kinpaint.data import Store, make_dataset
     from kinpaint.recipes import fine_tuning_start, run_config
     from kinpaint.saving import load_model
 
-    first = tmp_path / "first"
-    assert main(["train", "fourier", "--data", shapes_store, "--out", str(first), "--width", "4", "--blocks", "1",
-                 *FOURIER_FIT]) == 0
+    first, shapes_store = fourier_run
     source = load_model(str(first / "fourier_inpainter.keras"))
     config = run_config("fourier", shapes_store, str(tmp_path / "x"), init=str(first / "fourier_inpainter.keras"),
                         captions="words")
@@ -318,12 +338,13 @@ def test_init_from_a_captionless_fourier_model_adds_captions_that_start_as_the_i
     np.testing.assert_allclose(start.inpaint(images, masks, captions), source.inpaint(images, masks), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_train_fourier_takes_caption_noise_and_refuses_it_without_captions(shapes_store, tmp_path, capsys):
     from kinpaint.saving import load_model
 
     out = tmp_path / "noisy"
     assert main(["train", "fourier", "--data", shapes_store, "--out", str(out), "--width", "4", "--blocks", "1",
-                 "--captions", "words", "--caption-noise", "2", *FOURIER_FIT]) == 0
+                 "--captions", "words", "--caption-noise", "2", "--no-test", *FOURIER_FIT]) == 0
     assert load_model(str(out / "fourier_inpainter.keras")).caption_noise == 2.0
     capsys.readouterr()
     assert main(["train", "fourier", "--data", shapes_store, "--out", str(tmp_path / "plain"), "--width", "4",
@@ -332,14 +353,13 @@ def test_train_fourier_takes_caption_noise_and_refuses_it_without_captions(shape
     assert not (tmp_path / "plain").exists()
 
 
-def test_train_fourier_init_takes_an_adversarial_weight_and_starts_from_the_same_fill(shapes_store, tmp_path,
+@pytest.mark.slow
+def test_train_fourier_init_takes_an_adversarial_weight_and_starts_from_the_same_fill(fourier_run, tmp_path,
                                                                                       capsys):
     from kinpaint.recipes import fine_tuning_start, run_config
     from kinpaint.saving import load_model
 
-    first = tmp_path / "first"
-    assert main(["train", "fourier", "--data", shapes_store, "--out", str(first), "--width", "4", "--blocks", "1",
-                 *FOURIER_FIT]) == 0
+    first, shapes_store = fourier_run
     source = str(first / "fourier_inpainter.keras")
     config = run_config("fourier", shapes_store, str(tmp_path / "x"), init=source, adversarial_weight=0.5)
     start = fine_tuning_start(config, 32)

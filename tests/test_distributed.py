@@ -49,6 +49,7 @@ def mirrored():
     return results
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["context", "context-no-adversary", "dcgan", "pixel", "fourier"])
 def test_two_replicas_take_the_same_steps_as_one(mirrored, case):
     result = mirrored[case]
@@ -58,17 +59,20 @@ def test_two_replicas_take_the_same_steps_as_one(mirrored, case):
     assert result["gap"] < 1e-3 * result["moved"], f"{case}: 2 replicas differ from 1 by {result['gap']}"
 
 
+@pytest.mark.slow
 def test_each_replica_draws_its_own_masks_and_one_replica_draws_as_before(mirrored):
     assert mirrored["masks"]["replicas_differ"], "two replicas drew the same masks: they train on half the variety"
     assert mirrored["masks"]["first_is_single"]
 
 
+@pytest.mark.slow
 def test_a_dcgan_schedule_on_several_replicas_is_refused_clearly(mirrored):
     error = mirrored["dcgan-schedule"]["error"]
     assert error is not None and error.startswith("NotImplementedError")
     assert "train on several replicas with compile(d_steps=1, g_steps=1)" in error
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model, steps", [("pixel", 6), ("dcgan", 12)])
 def test_backup_and_restore_resumes_an_interrupted_fit_under_a_strategy(mirrored, model, steps):
     result = mirrored[f"backup-{model}"]
@@ -121,6 +125,7 @@ def run_workers(folder, count=2, time_limit=120):
     return workers
 
 
+@pytest.mark.slow
 def test_workers_that_do_not_finish_in_time_are_killed_and_reported(tmp_path):
     with pytest.raises(pytest.fail.Exception, match=r"workers \[0, 1\] had not finished after 1 s and were killed"):
         run_workers(tmp_path, time_limit=1)
@@ -147,6 +152,7 @@ def worker_data():
     return tf.data.Dataset.from_tensor_slices({"image": images, "mask": masks, "caption": captions}).batch(8)
 
 
+@pytest.mark.slow
 def test_two_workers_train_the_model_one_process_would(tmp_path):
     run_workers(tmp_path)
     workers = [np.load(tmp_path / f"worker_{index}.npz", allow_pickle=True) for index in range(2)]

@@ -3,6 +3,8 @@
 import importlib.util
 import os
 
+import pytest
+
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "examples")
 
 
@@ -21,6 +23,7 @@ def test_evaluate_baseline_example(tmp_path, capsys):
     assert "mean colour" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_train_context_encoder_example(tmp_path, capsys):
     rows = load_example("train_context_encoder").main(["--out", str(tmp_path), "--epochs", "1", "--train-images", "64"])
     assert set(rows) == {"context encoder, captions", "context encoder, no captions", "mean colour fill"}
@@ -29,6 +32,7 @@ def test_train_context_encoder_example(tmp_path, capsys):
     assert "unknown words on the test split" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_semantic_inpainting_example(tmp_path, capsys):
     rows = load_example("semantic_inpainting").main(["--out", str(tmp_path), "--epochs", "1", "--train-images", "64",
                                                      "--test-images", "3", "--restarts", "2", "--steps", "3"])
@@ -38,6 +42,7 @@ def test_semantic_inpainting_example(tmp_path, capsys):
     assert "searched 3 steps" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_train_pixel_inpainter_example(tmp_path, capsys):
     logs, rows = load_example("train_pixel_inpainter").main(["--out", str(tmp_path), "--epochs", "1", "--blocks", "1",
                                                              "--train-images", "32", "--test-images", "8"])

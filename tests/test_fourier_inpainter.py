@@ -237,6 +237,7 @@ def test_caption_noise_is_drawn_in_training_only_and_scales_with_the_vector():
         tiny(caption_noise=1.0)
 
 
+@pytest.mark.slow
 def test_caption_guidance_moves_the_fill_between_no_caption_and_the_caption(tmp_path):
     keras.utils.set_random_seed(0)
     images, masks, captions = captioned_batch(8)
@@ -319,6 +320,7 @@ def test_captions_of_pictures_of_any_size_and_their_mistakes():
         tiny(caption_encoder=words(), caption_units=0)
 
 
+@pytest.mark.slow
 def test_kinpaint_train_fourier_reads_captions(shapes_store, tmp_path):
     from kinpaint.cli.main import main
     from kinpaint.saving import load_model

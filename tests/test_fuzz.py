@@ -504,6 +504,7 @@ def test_fuzz_info(valid, tmp_path):
     cases.check()
 
 
+@pytest.mark.slow
 def test_fuzz_inpaint(valid, tmp_path):
     rng = np.random.default_rng(SEED + 2)
     cases = Cases("inpaint")
@@ -675,6 +676,7 @@ def finite(values):
     return values
 
 
+@pytest.mark.slow
 def test_fuzz_python_api(valid, models, tmp_path):
     import kinpaint
     from kinpaint.data import CocoReader, FolderReader, Store, make_dataset, write_store
@@ -768,6 +770,7 @@ def test_fuzz_python_api(valid, models, tmp_path):
     cases.check()
 
 
+@pytest.mark.slow
 def test_fuzz_through_the_real_command(valid, tmp_path):
     """A handful of cases through the installed `kinpaint` command, in fresh processes."""
     import kinpaint

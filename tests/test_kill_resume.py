@@ -264,13 +264,16 @@ def check_run_folder(run, known):
                 with Image.open(path) as picture:
                     picture.load()
             elif name.endswith(".md"):
-                assert tail(path).endswith("```\n"), path
+                from kinpaint.evaluation.report import INTERVALS_NOTE
+
+                assert tail(path).endswith(("```\n", f"- {INTERVALS_NOTE}\n")), path  # the table, whole
             else:
                 raise AssertionError(f"an unexpected file in the run: {path}")
             checked += 1
     return checked
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the kill test forks training processes (POSIX only)")
 def test_training_survives_sigkill_at_every_point_and_resumes(tmp_path, capsys):
     import kinpaint

@@ -104,6 +104,7 @@ def test_feature_matching_weighs_the_hole_and_teaches_the_fill_only():
     np.testing.assert_array_equal(feature_matching_loss(real, real, masks), [0.0, 0.0])
 
 
+@pytest.mark.slow
 def test_feature_matching_reaches_the_generator_and_round_trips(tmp_path):
     images, masks = batch(4)
     data = {"image": images, "mask": masks}
@@ -209,6 +210,7 @@ def test_without_a_weight_there_is_no_discriminator_and_the_model_is_as_before()
     assert plain.get_compile_config().keys() == {"optimizer", "reconstruction"}
 
 
+@pytest.mark.slow
 def test_keras_file_round_trip_keeps_the_discriminator_and_resumes_alike(tmp_path):
     import kinpaint  # noqa: F401
 
