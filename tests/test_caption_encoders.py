@@ -80,6 +80,7 @@ def test_gradients_reach_every_trainable_weight_and_fit_changes_them(kind, reque
         assert not np.array_equal(weight.numpy(), old), f"fit did not change {weight.path}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["hub", "sentence"])
 def test_frozen_encoders_feed_a_trainable_model(kind, request):
     encoder = make_encoder(kind, request)

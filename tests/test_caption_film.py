@@ -35,6 +35,7 @@ def test_it_starts_as_the_identity_and_then_scales_and_shifts_each_channel_per_c
                                atol=1e-5)
 
 
+@pytest.mark.slow
 def test_gradients_fit_and_keras_file_round_trip(tmp_path):
     layer = CaptionFiLM()
     layer.build(SHAPES)

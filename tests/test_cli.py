@@ -48,6 +48,7 @@ def test_errors_are_one_clear_line(tmp_path, monkeypatch, capsys, argv, message)
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_console_entry_point_runs():
     result = subprocess.run([sys.executable, "-m", "kinpaint", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "prepare" in result.stdout and "info" in result.stdout

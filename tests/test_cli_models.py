@@ -103,6 +103,7 @@ def write_picture(path, width=100, height=80, seed=0):
     return pixels
 
 
+@pytest.mark.slow
 def test_inpaint_any_size_keeps_pixels_outside_the_hole(trained_model, tmp_path):
     pixels = write_picture(tmp_path / "in.png")
     out = tmp_path / "out.png"

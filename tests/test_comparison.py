@@ -179,6 +179,7 @@ def tiny_fourier_file(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow
 def test_a_model_at_a_side_fills_through_the_resize_path_and_keeps_known_pixels(tiny_fourier_file):
     evaluation = evaluate("shapes", [str(tiny_fourier_file), f"{tiny_fourier_file}@16"], split="val", count=4,
                           progress=False)
@@ -189,6 +190,7 @@ def test_a_model_at_a_side_fills_through_the_resize_path_and_keeps_known_pixels(
     assert np.abs(resized - direct)[~known].mean() > 1e-3  # a 16-pixel fill scaled up is not the 64-pixel fill
 
 
+@pytest.mark.slow
 def test_a_shipped_model_is_a_method(monkeypatch, tiny_fourier_file):
     import kinpaint.pretrained_models as shipped
 

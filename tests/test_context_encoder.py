@@ -50,6 +50,7 @@ def test_every_output_shape():
     assert default.generator.get_layer("decode_pixels").kernel.shape[:2] == (5, 5)
 
 
+@pytest.mark.slow
 def test_training_lowers_the_reconstruction_loss():
     model = tiny_model()
     data = tf.data.Dataset.from_tensors(batch()).repeat(30)
@@ -79,6 +80,7 @@ def test_inpaint_keeps_known_pixels_exactly_for_any_mask():
     assert np.abs(filled[~known] - data["image"][~known]).max() > 0
 
 
+@pytest.mark.slow
 def test_unconditioned_and_vector_conditioned_models():
     plain = ContextEncoder(image_size=SIZE, widths=(4, 8), precision="float32")
     assert not plain.conditioned and len(plain.generator.inputs) == 1
@@ -117,6 +119,7 @@ def test_bad_configuration_and_inputs_are_clear_errors():
         ContextEncoder(image_size=SIZE, widths=(4, 8), contrast_normalized=True)
 
 
+@pytest.mark.slow
 def test_nan_loss_stops_training_with_a_clear_error():
     model = tiny_model()
     data = batch()
@@ -125,6 +128,7 @@ def test_nan_loss_stops_training_with_a_clear_error():
         model.fit(tf.data.Dataset.from_tensors(data), verbose=0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("prefill, contrast_normalized", [(None, False), ("harmonic", False), ("harmonic", True)])
 def test_keras_file_round_trip_and_resume(tmp_path, prefill, contrast_normalized):
     model = tiny_model(prefill=prefill, contrast_normalized=contrast_normalized)
@@ -154,6 +158,7 @@ def test_caption_in_decoder_tiles_the_caption_at_every_scale():
     assert clone.caption_in_decoder and len(clone.generator.weights) == len(model.generator.weights)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("contrast_normalized", [False, True])
 def test_harmonic_prefill_starts_as_the_harmonic_fill_and_learns_a_correction(contrast_normalized):
     from kinpaint.poisson import harmonic_fill
@@ -174,6 +179,7 @@ def test_harmonic_prefill_starts_as_the_harmonic_fill_and_learns_a_correction(co
     np.testing.assert_array_equal(filled[known], data["image"][known])
 
 
+@pytest.mark.slow
 def test_contrast_normalized_corrections_scale_with_the_border_contrast():
     from kinpaint.poisson import harmonic_fill
 
@@ -189,6 +195,7 @@ def test_contrast_normalized_corrections_scale_with_the_border_contrast():
     np.testing.assert_allclose(corrections[1], 0.5 * corrections[0], atol=2e-3 * np.abs(corrections[0]).max())
 
 
+@pytest.mark.slow
 def test_training_on_the_log_l2_reconstruction_lowers_it():
     data = batch()
     model = tiny_model(prefill="harmonic")

@@ -52,6 +52,7 @@ def test_train_steps_move_both_networks(condition):
     assert any(not np.allclose(a, w.numpy()) for a, w in zip(discriminator, gan.discriminator.trainable_weights))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("d_steps, g_steps, expected", [(1, 1, (10, 10)), (3, 2, (6, 4)), (2, 3, (4, 6))])
 def test_schedule_runs_the_configured_number_of_steps(d_steps, g_steps, expected):
     gan = tiny_gan(d_steps=d_steps, g_steps=g_steps)
@@ -61,6 +62,7 @@ def test_schedule_runs_the_configured_number_of_steps(d_steps, g_steps, expected
     assert any(not np.allclose(a, w.numpy()) for a, w in zip(generator, gan.generator.trainable_weights))
 
 
+@pytest.mark.slow
 def test_keras_file_round_trip_and_resume(tmp_path):
     gan = tiny_gan(d_steps=2, g_steps=1)
     data = tf.data.Dataset.from_tensors(batch()).repeat(3)

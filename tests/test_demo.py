@@ -41,6 +41,7 @@ def test_time_budget_stops_at_the_epoch_after_which_one_more_would_overrun():
         TimeBudget(0)
 
 
+@pytest.mark.slow
 def test_demo_trains_for_its_budget_and_says_how_it_was_sized(tmp_path, capsys):
     out = tmp_path / "demo"
     argv = ["demo", "--out", str(out), "--minutes", "0.0001", "--epochs", "3", "--steps-per-epoch", "1",

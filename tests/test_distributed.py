@@ -179,6 +179,7 @@ def test_two_workers_train_the_model_one_process_would(tmp_path):
     assert moved > 1e-3 and gap < 1e-3 * moved, f"2 workers differ from 1 replica by {gap} (step {moved})"
 
 
+@pytest.mark.slow
 def test_fit_on_workers_on_one_machine_is_fit_and_checks_its_arguments():
     model = tiny_pixel_model()
     with pytest.raises(TypeError, match="tf.data.Dataset"):

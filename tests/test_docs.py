@@ -16,6 +16,7 @@ MODULES = sorted(info.name for info in pkgutil.walk_packages(kinpaint.__path__, 
                  if not info.name.startswith(("kinpaint.cli", "kinpaint.__main__")))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples_run(name):
     module = importlib.import_module(name)

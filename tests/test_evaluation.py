@@ -55,6 +55,7 @@ def test_every_mean_carries_the_bootstrap_interval_of_its_images():
         "mean", "12.0000", "-"]
 
 
+@pytest.mark.slow
 def test_a_run_table_carries_intervals(shapes_store, tmp_path):
     from kinpaint.models import FourierInpainter
     from kinpaint.run_config import RunConfig

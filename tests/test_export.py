@@ -61,12 +61,14 @@ def fourier_export(request, fourier, tmp_path_factory):
     return load_exported(out)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", [(16, 16), (30, 22), (3, 5)])
 def test_fourier_export_fills_any_size_as_the_model(fourier_export, fourier, size):
     assert fourier_export.size is None and fourier_export.inputs == ("image", "mask")
     check_fill(fourier_export, fourier, *pictures(size), tolerance=TOLERANCES[fourier_export.format])
 
 
+@pytest.mark.slow
 def test_export_leaves_no_temporary_behind(fourier_export):
     folder = fourier_export.path.parent
     assert os.listdir(folder) == [fourier_export.path.name]
@@ -79,6 +81,7 @@ def context_encoder():
     return perturbed(model)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("format", FORMATS)
 def test_context_encoder_export_reads_caption_vectors(context_encoder, format, tmp_path):
     needs_runtime(format)
@@ -94,6 +97,7 @@ def test_context_encoder_export_reads_caption_vectors(context_encoder, format, t
         exported.inpaint(*pictures((8, 8)))
 
 
+@pytest.mark.slow
 def test_mixed_precision_model_exports_in_float32_at_a_fixed_size(tmp_path):
     mixed = perturbed(FourierInpainter(image_size=16, width=4, blocks=1, precision="mixed_bfloat16"))
     plain = FourierInpainter(image_size=16, width=4, blocks=1, precision="float32")
@@ -170,6 +174,7 @@ def test_bad_arguments_are_refused_before_any_work(fourier, tmp_path):
     assert (tmp_path / "folder" / "notes.txt").read_text() == "mine"
 
 
+@pytest.mark.slow
 def test_command_line_export_refuses_to_overwrite_then_replaces_with_force(tmp_path, capsys):
     from kinpaint.cli.main import main
 

@@ -46,6 +46,7 @@ def outputs(out):
                   for root, _, names in os.walk(out) for name in names)
 
 
+@pytest.mark.slow
 def test_a_folder_is_filled_in_batches_and_failures_are_reported(folder, tiny_fourier, tmp_path):
     pictures, masks, pixels = folder
     recording = Recording(tiny_fourier)
@@ -152,6 +153,7 @@ def test_an_output_that_would_replace_an_input_fails_alone(tmp_path, tiny_fourie
     assert (pictures / "x.png").read_bytes() == before
 
 
+@pytest.mark.slow
 def test_the_command_line_exit_code_says_whether_all_succeeded(folder, shipped, tmp_path, capsys):
     pictures, masks, _ = folder
     code = main(["inpaint", "--images", str(pictures), "--masks", str(masks), "--out", str(tmp_path / "out")])

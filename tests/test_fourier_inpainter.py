@@ -25,6 +25,7 @@ def tiny(**options):
     return model
 
 
+@pytest.mark.slow
 def test_it_starts_as_the_harmonic_fill_and_learns_a_correction():
     images, masks = batch()
     model = tiny()
@@ -34,6 +35,7 @@ def test_it_starts_as_the_harmonic_fill_and_learns_a_correction():
     assert not np.allclose(model.inpaint(images, masks), np.asarray(harmonic_fill(images, masks)), atol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shape", [(16, 16), (64, 48), (37, 21)])
 def test_pictures_of_any_size_keep_their_known_pixels(shape):
     model = tiny()
@@ -47,6 +49,7 @@ def test_pictures_of_any_size_keep_their_known_pixels(shape):
     np.testing.assert_array_equal(filled[known], images[known])
 
 
+@pytest.mark.slow
 def test_keras_file_round_trip_and_resume(tmp_path):
     import kinpaint  # noqa: F401
 
@@ -86,6 +89,7 @@ def test_two_scale_blend_keeps_a_fill_whose_coarse_scale_agrees_and_the_known_pi
     np.testing.assert_allclose(brighter[hole], np.clip(full[hole] + 0.2, -1, 1), atol=1e-4)
 
 
+@pytest.mark.slow
 def test_coarse_side_fills_deep_holes_at_two_scales_and_shallow_ones_at_full_resolution(tmp_path):
     import kinpaint  # noqa: F401
 
@@ -109,6 +113,7 @@ def test_coarse_side_fills_deep_holes_at_two_scales_and_shallow_ones_at_full_res
     np.testing.assert_allclose(loaded.inpaint(images, deep), two_scale, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_mixed_precision_builds_and_fills_in_float32():
     model = FourierInpainter(image_size=16, width=4, blocks=1, precision="mixed_bfloat16")
     model.compile()
@@ -190,6 +195,7 @@ def test_without_captions_it_builds_the_generator_it_always_had():
     np.testing.assert_array_equal(model.inpaint(images, masks, list(captions)), model.inpaint(images, masks))
 
 
+@pytest.mark.slow
 def test_a_captioned_model_starts_as_the_harmonic_fill_and_learns_to_read_the_caption():
     keras.utils.set_random_seed(0)
     images, masks, captions = captioned_batch()
@@ -204,6 +210,7 @@ def test_a_captioned_model_starts_as_the_harmonic_fill_and_learns_to_read_the_ca
     assert true > other + 3.0, (true, other)  # seeds 0-3 gave gaps of 11 to 15 dB
 
 
+@pytest.mark.slow
 def test_caption_dropout_hides_captions_in_training():
     images, masks, captions = captioned_batch(8)
     model = tiny(caption_encoder=words(), caption_dropout=1.0)
@@ -278,6 +285,7 @@ def test_an_object_layer_starts_almost_transparent_and_paints_over_the_fill():
         hole.sum(), 0), atol=1e-5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("reads", ["words", "vectors"])
 def test_a_captioned_model_round_trips_its_config_and_keras_file(tmp_path, reads):
     import json

@@ -381,6 +381,7 @@ def copy_of(source, target):
 # The commands.
 
 
+@pytest.mark.slow
 def test_fuzz_prepare(valid, tmp_path):
     rng = np.random.default_rng(SEED)
     cases = Cases("prepare")
@@ -561,6 +562,7 @@ def test_fuzz_inpaint(valid, tmp_path):
     cases.check()
 
 
+@pytest.mark.slow
 def test_fuzz_train(valid, tmp_path):
     rng = np.random.default_rng(SEED + 3)
     cases = Cases("train")
@@ -614,6 +616,7 @@ def test_fuzz_train(valid, tmp_path):
     cases.check()
 
 
+@pytest.mark.slow
 def test_fuzz_evaluate(valid, tmp_path):
     rng = np.random.default_rng(SEED + 4)
     cases = Cases("evaluate")
@@ -819,6 +822,7 @@ def _replay(code, stderr):
 # The cases that the random ones cannot judge, one by one.
 
 
+@pytest.mark.slow
 def test_a_nan_loss_stops_the_command_with_one_line_naming_the_epoch_and_step(valid, tmp_path, monkeypatch, capsys):
     import keras
 

@@ -55,6 +55,7 @@ def pictures(count=2, side=20):
     return images, masks
 
 
+@pytest.mark.slow
 def test_a_registered_kind_trains_saves_evaluates_and_exports_as_the_shipped_ones(tiny_kind, shapes_store, tmp_path):
     from kinpaint.export import export_model, load_exported
     from kinpaint.evaluation import evaluate_run

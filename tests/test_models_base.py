@@ -48,6 +48,7 @@ FORMS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["context", "pixel", "dcgan", "fourier"])
 @pytest.mark.parametrize("form", list(FORMS))
 def test_fit_accepts_every_documented_form(kind, form):
@@ -67,6 +68,7 @@ def test_fit_rejects_other_forms_naming_what_it_accepts(kind):
         model.fit(np.zeros((4, 16, 16, 1), np.float32), epochs=1, verbose=0)
 
 
+@pytest.mark.slow
 def test_plain_images_get_centre_holes_unless_told_otherwise():
     model = build("context", captions=False)
     _, masks, captions = model._unpack(tf.constant(images()))
@@ -105,6 +107,7 @@ def test_fill_options_go_to_the_models_that_have_them():
     assert filled.shape == (2, 16, 16, 3)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["context", "pixel", "fourier"])
 def test_images_outside_minus_one_to_one_or_nan_known_pixels_are_named(kind):
     model = build(kind, captions=False)

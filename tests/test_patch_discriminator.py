@@ -119,6 +119,7 @@ def test_feature_matching_reaches_the_generator_and_round_trips(tmp_path):
     assert keras.models.load_model(tmp_path / "matched.keras").feature_matching_weight == 10.0
 
 
+@pytest.mark.slow
 def test_the_r1_penalty_trains_the_discriminator_only():
     images, masks = batch(4)
     plain, penalised = adversarial(), adversarial(r1_weight=100.0)
@@ -131,6 +132,7 @@ def test_the_r1_penalty_trains_the_discriminator_only():
                zip(plain.discriminator.get_weights(), penalised.discriminator.get_weights()))
 
 
+@pytest.mark.slow
 def test_shifted_and_penalised_training_runs_round_trips_and_ships_without_them(tmp_path):
     from kinpaint.pretrained_models import inference_copy
 
@@ -172,6 +174,7 @@ def test_fake_hole_patches_weigh_as_much_as_all_real_ones():
     np.testing.assert_allclose(loss[1], np.log(2.0), rtol=1e-5)  # no hole: the real term only
 
 
+@pytest.mark.slow
 def test_the_adversarial_term_reaches_the_generator():
     images, masks = batch()
     data = {"image": images, "mask": masks}
@@ -189,6 +192,7 @@ def test_the_adversarial_term_reaches_the_generator():
     assert not critic_ids & {id(v) for v in critic.generator_variables}
 
 
+@pytest.mark.slow
 def test_adversarial_training_trains_both_networks_and_logs_both_losses():
     images, masks = batch()
     model = adversarial()
@@ -224,6 +228,7 @@ def test_keras_file_round_trip_keeps_the_discriminator_and_resumes_alike(tmp_pat
     check_resumes_like_the_original(model, reloaded, data)
 
 
+@pytest.mark.slow
 def test_shipping_leaves_the_discriminator_out_and_fills_alike():
     from kinpaint.pretrained_models import inference_copy
 
@@ -236,6 +241,7 @@ def test_shipping_leaves_the_discriminator_out_and_fills_alike():
     np.testing.assert_array_equal(copy.inpaint(images, masks), model.inpaint(images, masks))
 
 
+@pytest.mark.slow
 def test_mixed_precision_discriminator_gives_float32_logits():
     model = FourierInpainter(image_size=16, width=4, blocks=1, precision="mixed_bfloat16", adversarial_weight=0.5,
                              feature_matching_weight=1.0)
@@ -270,6 +276,7 @@ def test_discriminator_settings_without_a_discriminator_are_refused():
         FourierInpainter(image_size=16, width=4, blocks=1).compile(d_optimizer=keras.optimizers.Adam())
 
 
+@pytest.mark.slow
 def test_shipping_a_captioned_adversarial_model_keeps_its_caption_encoder():
     from kinpaint.captions import MeanWordEmbedding
     from kinpaint.pretrained_models import inference_copy

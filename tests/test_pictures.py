@@ -156,6 +156,7 @@ def stroke_hole(height=97, width=150):
     return known
 
 
+@pytest.mark.slow
 def test_inpaint_without_a_model_uses_the_pretrained_one_at_full_resolution(shipped, tiny_fourier, tmp_path, capsys):
     from kinpaint.cli.main import main
 

@@ -46,6 +46,7 @@ def test_random_policy_draws_one_of_the_images_captions_and_changes_per_epoch():
     assert list(first) != list(second)
 
 
+@pytest.mark.slow
 def test_a_fixed_dataset_reads_the_same_masks_and_captions_every_pass_as_validation_needs():
     images, captions, _ = small_arrays(30)
     for shuffle in (False, True):

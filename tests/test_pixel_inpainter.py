@@ -32,6 +32,7 @@ def tiny_model(**kwargs):
     return model
 
 
+@pytest.mark.slow
 def test_logits_shape_and_metrics():
     model = tiny_model()
     assert model(batch()).shape == (4, SIZE, SIZE, 3, 256)
@@ -54,6 +55,7 @@ def test_nll_equals_a_hand_computation():
     assert float(hole_nll(logits, images, masks)[0]) == pytest.approx(expected, rel=1e-5)
 
 
+@pytest.mark.slow
 def test_training_lowers_the_nll():
     model = tiny_model()
     data = tf.data.Dataset.from_tensors(batch()).repeat(30)
@@ -116,6 +118,7 @@ def test_captions_change_the_prediction_and_every_option_builds():
     assert vectors({**data, "caption": np.ones((4, 5), np.float32)}).shape == (4, SIZE, SIZE, 3, 256)
 
 
+@pytest.mark.slow
 def test_keras_file_round_trip_and_resume(tmp_path):
     model = tiny_model()
     data = tf.data.Dataset.from_tensors(batch()).repeat(3)
@@ -125,6 +128,7 @@ def test_keras_file_round_trip_and_resume(tmp_path):
     check_resumes_like_the_original(model, reloaded, data.take(1))
 
 
+@pytest.mark.slow
 def test_nan_stops_training_with_a_clear_error():
     model = tiny_model()
     data = batch()
@@ -133,6 +137,7 @@ def test_nan_stops_training_with_a_clear_error():
         model.fit(tf.data.Dataset.from_tensors(data), verbose=0)
 
 
+@pytest.mark.slow
 def test_image_grid_shows_several_samples(tmp_path):
     model = tiny_model()
     data = batch()

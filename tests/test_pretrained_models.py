@@ -31,6 +31,7 @@ def test_nothing_listed_until_it_ships_and_a_clear_error(tmp_path, monkeypatch):
         kinpaint.pretrained("faces")
 
 
+@pytest.mark.slow
 def test_a_shipped_model_fills_like_the_trained_one_without_its_optimizer(tiny_shipped):
     assert list(kinpaint.pretrained()) == ["photos"]
     loaded = kinpaint.pretrained("photos")
@@ -44,12 +45,14 @@ def test_a_shipped_model_fills_like_the_trained_one_without_its_optimizer(tiny_s
     np.testing.assert_array_equal(filled[known], images[known])
 
 
+@pytest.mark.slow
 def test_shipping_never_replaces_weights_unless_forced(tiny_shipped, tmp_path):
     with pytest.raises(FileExistsError):
         shipped.ship(tmp_path / "run.keras", "photos")
     shipped.ship(tmp_path / "run.keras", "photos", force=True)
 
 
+@pytest.mark.slow
 def test_shipping_sets_inference_settings_and_refuses_unknown_ones(tiny_shipped, tmp_path):
     shipped.ship(tmp_path / "run.keras", "photos", force=True, coarse_side=8)
     assert kinpaint.pretrained("photos").coarse_side == 8
@@ -57,6 +60,7 @@ def test_shipping_sets_inference_settings_and_refuses_unknown_ones(tiny_shipped,
         shipped.ship(tmp_path / "run.keras", "photos", force=True, coarseness=8)
 
 
+@pytest.mark.slow
 def test_resolve_model_takes_paths_names_models_and_none(tiny_shipped, tmp_path):
     assert isinstance(shipped.resolve_model(None), FourierInpainter)
     assert isinstance(shipped.resolve_model("photos"), FourierInpainter)
@@ -64,6 +68,7 @@ def test_resolve_model_takes_paths_names_models_and_none(tiny_shipped, tmp_path)
     assert shipped.resolve_model(tiny_shipped) is tiny_shipped
 
 
+@pytest.mark.slow
 def test_one_spelling_of_a_preset_and_the_older_one_read_too(tiny_shipped, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert isinstance(shipped.resolve_model("pretrained:photos"), FourierInpainter)
@@ -103,6 +108,7 @@ def test_no_preset_is_named_like_a_classical_fill():
     assert not set(shipped.PRETRAINED) & set(BASELINES)  # `kinpaint evaluate --methods photos` is the preset
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (shipped.WEIGHTS_FOLDER / "photos.keras").exists(), reason="photos.keras is not shipped")
 @pytest.mark.parametrize("shape", [(64, 64), (256, 256), (97, 150)])
 def test_the_real_photos_model_loads_offline_and_keeps_known_pixels(shape):

@@ -157,6 +157,7 @@ def save_screenshot(driver, path):
         shot.convert("RGB").save(temporary, format="PNG", optimize=True)
 
 
+@pytest.mark.slow
 def test_paint_fill_and_download_in_chromium(browser, server, tmp_path):
     driver = browser
     driver.get(server + "/")
@@ -196,6 +197,7 @@ def test_paint_fill_and_download_in_chromium(browser, server, tmp_path):
     assert driver.find_element("id", "fill").get_attribute("disabled") is not None, "Clear removes every stroke"
 
 
+@pytest.mark.slow
 def test_the_page_shows_why_the_server_refused(browser, server, tmp_path):
     driver = browser
     driver.get(server + "/")
