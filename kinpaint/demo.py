@@ -14,18 +14,18 @@ from kinpaint.run_config import RunConfig
 # Half the library's default widths: a quarter of the work per step, so a 2-core AVX2 machine
 # still takes a few hundred steps in the budget, enough for the captions to show.
 DEMO_WIDTHS = (16, 32, 64, 128)
-DEMO_COUNTS = {"val": 256, "test": 1000}
+VALIDATION_IMAGES = 256
 
 
 def demo(out="kinpaint-output/demo", minutes=1.5, epochs=60, steps_per_epoch=20, train_images=4000,
-         widths=DEMO_WIDTHS, precision="auto", force=False, verbose="auto"):
+         test_images=1000, widths=DEMO_WIDTHS, precision="auto", force=False, verbose="auto"):
     """Train and evaluate a caption-conditioned context encoder on the built-in `shapes` data.
 
     Prepares `out/shapes.h5` (captions describe the hidden centre), trains with learned word
     vectors and all of an image's captions joined for at most `epochs` epochs of
     `steps_per_epoch` batches, ending early when one more epoch would overrun `minutes`
     (`None`: no budget), and writes grids, loss curves, the evaluation table (the model with
-    and without captions) and the model into `out`.
+    and without captions, on `test_images` test images) and the model into `out`.
 
     Returns:
         `({what: path}, table text, sizing)`: `sizing` says how big a run fitted and why.
@@ -33,11 +33,11 @@ def demo(out="kinpaint-output/demo", minutes=1.5, epochs=60, steps_per_epoch=20,
     from kinpaint.data import open_reader, write_store
 
     store = os.path.join(out, "shapes.h5")
+    counts = {"train": train_images, "val": VALIDATION_IMAGES, "test": test_images}
     if force or not os.path.exists(store):
         print(f"preparing the built-in shapes data -> {store}")
-        write_store(store, open_reader("shapes", counts={"train": train_images, **DEMO_COUNTS}), force=True,
-                    source="shapes")
-    elif Store(store).splits.get("train", (0, 0))[1] != train_images:
+        write_store(store, open_reader("shapes", counts=counts), force=True, source="shapes")
+    elif {split: stop - start for split, (start, stop) in Store(store).splits.items()} != counts:
         raise FileExistsError(f"{store} holds another demo's data; pass --force to rebuild it")
     config = RunConfig("context-encoder", store, out, captions="words", caption_policy="joined", epochs=epochs,
                        steps_per_epoch=steps_per_epoch, precision=precision, force=force, verbose=verbose,
@@ -53,7 +53,7 @@ def demo(out="kinpaint-output/demo", minutes=1.5, epochs=60, steps_per_epoch=20,
     table = write_table(rows, path, "Demo: context encoder on the shapes test split")
     gain = rows["context encoder, captions"]["hole_psnr"] - rows["context encoder, no captions"]["hole_psnr"]
     table += (f"\nCaptions {'add' if gain > 0 else 'change'} {gain:+.2f} dB hole PSNR over the same model without "
-              f"them, on {DEMO_COUNTS['test']} test images.\n\n{sizing}\n")
+              f"them, on {test_images} test images.\n\n{sizing}\n")
     write_text(path, table)
     paths = {"model": config.model_file, "loss curves": CURVES_FILE, "evaluation": TABLE_FILE,
              "image grids": GRIDS_FOLDER}

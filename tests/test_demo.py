@@ -45,7 +45,7 @@ def test_time_budget_stops_at_the_epoch_after_which_one_more_would_overrun():
 def test_demo_trains_for_its_budget_and_says_how_it_was_sized(tmp_path, capsys):
     out = tmp_path / "demo"
     argv = ["demo", "--out", str(out), "--minutes", "0.0001", "--epochs", "3", "--steps-per-epoch", "1",
-            "--train-images", "64", "--widths", "4,8,8,8", "--precision", "float32"]
+            "--train-images", "64", "--test-images", "16", "--widths", "4,8,8,8", "--precision", "float32"]
     assert main(argv) == 0
     printed = capsys.readouterr().out
     assert "trained 1 epochs of 1 batches of 64 images (1 steps)" in printed
@@ -54,6 +54,6 @@ def test_demo_trains_for_its_budget_and_says_how_it_was_sized(tmp_path, capsys):
         assert (out / name).exists(), name
     table = (out / "evaluation.md").read_text()
     assert "context encoder, captions" in table and "context encoder, no captions" in table
-    assert "dB hole PSNR over the same model without them, on 1000 test images" in table
+    assert "dB hole PSNR over the same model without them, on 16 test images" in table
     assert main(argv) == 2  # the run exists: nothing is replaced without --force
     assert "--force" in capsys.readouterr().err

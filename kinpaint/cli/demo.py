@@ -19,6 +19,7 @@ def add_parser(commands):
     parser.add_argument("--epochs", type=positive_int, default=60, help="most epochs")
     parser.add_argument("--steps-per-epoch", type=positive_int, default=20, help="batches per epoch")
     parser.add_argument("--train-images", type=positive_int, default=4000)
+    parser.add_argument("--test-images", type=positive_int, default=1000)
     parser.add_argument("--widths", type=positive_int_list, default=None,
                         help="the encoder's widths, comma-separated (default 16,32,64,128)")
     parser.add_argument("--precision", choices=PRECISIONS, default="auto")
@@ -30,7 +31,7 @@ def run(args):
     from kinpaint.demo import DEMO_WIDTHS, demo
 
     paths, table, _ = demo(args.out, args.minutes or None, args.epochs, args.steps_per_epoch, args.train_images,
-                           args.widths or DEMO_WIDTHS, args.precision, args.force)
+                           args.test_images, args.widths or DEMO_WIDTHS, args.precision, args.force)
     print(table)
     for label, path in paths.items():
         print(f"{label:>12}: {path}")
