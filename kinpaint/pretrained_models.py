@@ -123,11 +123,13 @@ def model_label(spec):
     return f"pretrained_{name}" if name is not None else Path(str(spec)).stem
 
 
-def resolve_model(spec=None):
+def resolve_model(spec=None, safe_mode=True):
     """A model from `spec`, the one resolver every command and `RunConfig(init=...)` use: a
     preset's name (`"photos"`; `"pretrained:photos"` is read too), a `.keras` path, an
     already loaded model, or `None` for the default preset (`"photos"`). A name that is
-    neither a preset nor a file is refused with the presets that ship (docs/pretrained.md)."""
+    neither a preset nor a file is refused with the presets that ship (docs/pretrained.md).
+    `safe_mode=False` loads a file that carries a TensorFlow graph: only one you trust
+    (`kinpaint.model_trust`)."""
     if spec is None:
         return pretrained(DEFAULT_PRETRAINED)
     if not isinstance(spec, (str, Path)):
@@ -142,4 +144,4 @@ def resolve_model(spec=None):
                          "and no file of that name; give a preset's name or a .keras file saved by kinpaint")
     from kinpaint.saving import load_model
 
-    return load_model(spec, compile=False)
+    return load_model(spec, compile=False, safe_mode=safe_mode)

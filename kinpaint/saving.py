@@ -3,12 +3,14 @@
 import os
 
 
-def load_model(path, compile=True):
+def load_model(path, compile=True, safe_mode=True):
     """Load a `.keras` file saved from any kinpaint model or layer.
 
     Same as `keras.models.load_model` after `import kinpaint`, with a clear error for a
     missing file; it also works inside the command line, whose start-up skips the
-    registration (see `kinpaint_command`).
+    registration (see `kinpaint_command`). A file that carries a TensorFlow graph (a
+    `HubTextEncoder`'s SavedModel) is a program: it loads only with `safe_mode=False`, for
+    files you trust, and loading never fetches anything (`kinpaint.model_trust`).
     """
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -26,7 +28,11 @@ def load_model(path, compile=True):
         size = os.path.getsize(path)
         raise ValueError(f"{path} is not a .keras file ({'empty' if size == 0 else f'{size} bytes, not a zip archive'}"
                          "; a cut or half-written file looks like this)")
+    from kinpaint.model_trust import UntrustedModelError
+
     try:
-        return keras.models.load_model(path, compile=compile)
+        return keras.models.load_model(path, compile=compile, safe_mode=safe_mode)
+    except UntrustedModelError as error:
+        raise UntrustedModelError(f"{path}: {error}") from None
     except (zipfile.BadZipFile, KeyError, EOFError, OSError, RuntimeError) as error:  # RuntimeError: h5py, a damaged weights file
         raise ValueError(f"{path} is a damaged .keras file ({type(error).__name__}: {error})") from error

@@ -8,6 +8,7 @@ import tensorflow as tf
 from keras import ops
 
 from kinpaint.captions.caption_encoder import CaptionEncoder
+from kinpaint.model_trust import is_remote, refuse_untrusted_graph
 
 
 @keras.saving.register_keras_serializable(package="kinpaint")
@@ -17,7 +18,9 @@ class HubTextEncoder(CaptionEncoder):
     `hub.KerasLayer` is a tf-keras layer that Keras 3 models reject; this layer instead
     `hub.load()`s the SavedModel on first use and calls it on the `tf.string` batch.
     Saving to `.keras` copies the module into the file, so the model reloads on a
-    machine without the original directory or network.
+    machine without the original directory or network. The module is a program: a file
+    holding this layer loads only when trusted (`safe_mode=False`, `--trust-model-code`),
+    and loading never fetches a hub URL (docs/reliability.md#what-is-trusted).
 
     Args:
         handle: a local SavedModel directory, or a hub URL (fetched and cached by
@@ -48,6 +51,7 @@ class HubTextEncoder(CaptionEncoder):
         self.output_key = output_key
         self._module = None
         self._module_dir = None
+        self._may_fetch = True  # False once built from a file's config: loading never fetches
 
     def _load(self):
         if self._module is None:
@@ -55,9 +59,16 @@ class HubTextEncoder(CaptionEncoder):
 
             with tf.init_scope():
                 if self._module_dir is None:
-                    is_url = "://" in self.handle
+                    is_url = is_remote(self.handle)
                     if not is_url and not os.path.isdir(self.handle):
                         raise FileNotFoundError(f"HubTextEncoder: no SavedModel directory at {self.handle!r}")
+                    if is_url and not self._may_fetch:
+                        raise FileNotFoundError(
+                            f"HubTextEncoder {self.name!r}: its model file names {self.handle!r} and has no copy "
+                            "of the module to use (a file saved by kinpaint carries one, and its output_dim), and "
+                            "loading never fetches anything: download it yourself (tensorflow_hub.resolve) and "
+                            "build HubTextEncoder(the local folder)"
+                        )
                     self._module_dir = hub.resolve(self.handle) if is_url else self.handle
                 self._module = hub.load(self._module_dir)
         return self._module
@@ -93,6 +104,13 @@ class HubTextEncoder(CaptionEncoder):
         shutil.copytree(os.path.join(dir_path, "module"), self._module_dir)
         self._module = None
         self._load()
+
+    @classmethod
+    def from_config(cls, config):
+        refuse_untrusted_graph(config.get("name", cls.__name__), config.get("handle"))
+        layer = cls(**config)
+        layer._may_fetch = False
+        return layer
 
     def get_config(self):
         return {

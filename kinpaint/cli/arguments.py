@@ -53,3 +53,11 @@ def _checked(text, kind, accepted, expected):
     if not accepted(value):
         raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     return value
+
+
+def add_trust_flag(parser):
+    """`--trust-model-code` on a command that loads model files; `kinpaint.cli.main` runs the
+    command inside `kinpaint.model_trust.trusting_model_code(args.trust_model_code)`."""
+    from kinpaint.model_trust import TRUST_FLAG, TRUST_HELP
+
+    parser.add_argument(TRUST_FLAG, action="store_true", help=TRUST_HELP)

@@ -1,6 +1,6 @@
 """`kinpaint evaluate --data D --methods M1 M2 ... --out DIR`: one table for every method."""
 
-from kinpaint.cli.arguments import nonnegative_int, positive_int
+from kinpaint.cli.arguments import add_trust_flag, nonnegative_int, positive_int
 from kinpaint.options import MASK_KINDS
 
 
@@ -17,6 +17,7 @@ def add_parser(commands):
                         help="baselines by name (mean, harmonic, biharmonic, telea, navier-stokes), presets by "
                         "name (photos) and .keras files saved by kinpaint; a model followed by @SIDE fills "
                         "through the resize path at that side (photos@64)")
+    add_trust_flag(parser)
     parser.add_argument("--split", default="test")
     parser.add_argument("--masks", choices=MASK_KINDS, default="centre")
     parser.add_argument("--count", type=positive_int, help="evaluate the first COUNT images only")

@@ -1,6 +1,6 @@
 """`kinpaint export MODEL --format onnx --out model.onnx`: the fill as one graph for deployment."""
 
-from kinpaint.cli.arguments import positive_int
+from kinpaint.cli.arguments import add_trust_flag, positive_int
 from kinpaint.export import FORMATS
 
 
@@ -13,6 +13,7 @@ def add_parser(commands):
         "serve(image, mask[, caption]). See docs/export.md.",
     )
     parser.add_argument("model", help="a .keras file saved by kinpaint, or a preset's name (photos)")
+    add_trust_flag(parser)
     parser.add_argument("--format", required=True, choices=FORMATS, help="what to write")
     parser.add_argument("--out", required=True,
                         help="the SavedModel folder, or the .tflite / .onnx file, to write")

@@ -3,7 +3,7 @@ picture of a folder (`--images DIR --masks DIR --out DIR`)."""
 
 import sys
 
-from kinpaint.cli.arguments import nonnegative_int, positive_float, positive_int
+from kinpaint.cli.arguments import add_trust_flag, nonnegative_int, positive_float, positive_int
 from kinpaint.options import PIXEL_FILLS
 
 FOLDER_FORMATS = ("png", "jpg", "webp", "bmp", "tif")
@@ -19,6 +19,7 @@ def add_parser(commands):
     )
     parser.add_argument("--model", help="a .keras file saved by kinpaint, or a preset's name "
                         "(default: photos, the pretrained model that ships with kinpaint)")
+    add_trust_flag(parser)
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--image", help="the picture (PNG, JPEG, ...)")
     what.add_argument("--images", metavar="DIR", help="a folder of pictures, filled in batches; rerun to resume")

@@ -24,9 +24,12 @@ def build_parser():
 def main(argv=None):
     """Run one sub-command. kinpaint's own errors become a one-line message and exit code 2;
     anything unexpected a short message and exit code 1 (`--debug` shows its traceback)."""
+    from kinpaint.model_trust import trusting_model_code
+
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args) or 0
+        with trusting_model_code(getattr(args, "trust_model_code", False)):
+            return args.run(args) or 0
     except USER_ERRORS as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"kinpaint {args.command}: error: {message}", file=sys.stderr)

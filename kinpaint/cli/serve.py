@@ -1,6 +1,6 @@
 """`kinpaint serve [--model M.keras | NAME]`: a local web page to paint a hole in a picture and fill it."""
 
-from kinpaint.cli.arguments import nonnegative_int, positive_float
+from kinpaint.cli.arguments import add_trust_flag, nonnegative_int, positive_float
 from kinpaint.serve import DEFAULT_MAX_UPLOAD_MB
 
 
@@ -14,6 +14,7 @@ def add_parser(commands):
     )
     parser.add_argument("--model", help="a .keras file saved by kinpaint, or a preset's name "
                         "(default: photos, the pretrained model that ships with kinpaint)")
+    add_trust_flag(parser)
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0 opens it to "
                         "the network, with no password)")

@@ -2,7 +2,7 @@
 
 import os
 
-from kinpaint.cli.arguments import learning_rate, nonnegative_int, positive_int
+from kinpaint.cli.arguments import add_trust_flag, learning_rate, nonnegative_int, positive_int
 from kinpaint.model_kinds import model_kinds
 from kinpaint.options import CAPTION_CHOICES_HELP, MASK_KINDS, PRECISIONS, TRAINING_CAPTION_POLICIES
 from kinpaint.run_config import RunConfig
@@ -42,6 +42,7 @@ def _add_model(models, kind):
                         help="start from this trained model's weights (a .keras file or a pretrained name such as "
                         "photos), with a fresh optimizer: fine-tuning; its architecture and captions are kept"
                         + captions)
+    add_trust_flag(parser)
     parser.add_argument("--no-test", action="store_true",
                         help="skip the evaluation table on the test split, for runs whose choice is made on val")
     group = parser.add_mutually_exclusive_group()
@@ -62,7 +63,7 @@ def _add_model(models, kind):
 RUN_FIELDS = ("captions", "caption_policy", "epochs", "batch_size", "learning_rate", "masks", "precision",
               "steps_per_epoch", "resume", "force", "init")
 NOT_SETTINGS = ("command", "debug", "model", "kind", "run", "data", "out", "eval_images", "restarts", "search_steps",
-                "no_test")
+                "no_test", "trust_model_code")
 
 
 def run(args):
