@@ -51,7 +51,8 @@ class ModelKind:
         compile_settings: the `compile` arguments a run may set besides the optimizers; its
             other settings go to the constructor.
         training_options: constructor arguments that leave the fill's weights as they are,
-            with their defaults: fine-tuning (`RunConfig.init`) takes them, shipping resets them.
+            with their defaults (None: the model's): fine-tuning (`RunConfig.init`) takes them,
+            shipping resets them.
         init_adds_captions: fine-tuning may add captions to a model trained without them.
         flags: its own `kinpaint train NAME` flags, each a `flag(...)`.
         grid_settings: `(model, seed) -> dict` of extra `ImageGrid` arguments, or None.
@@ -186,8 +187,9 @@ register_model_kind(ModelKind(
     evaluation_name="Fourier inpainter",
     run_defaults=dict(captions="none", caption_policy="random", batch_size=32, learning_rate=1e-3),
     compile_settings=("reconstruction", "discriminator_learning_rate"),
-    training_options=dict(adversarial_weight=0.0, discriminator_stem=False, discriminator_shift=False, r1_weight=0.0,
-                          feature_matching_weight=0.0),
+    # `adversarial` (an AdversarialTraining) and its fields as the flags give them; None: none
+    training_options=dict(adversarial=None, adversarial_weight=None, discriminator_stem=None, discriminator_shift=None,
+                          r1_weight=None),
     init_adds_captions=True,
     flags=(
         flag("--width", type=positive_int, help="features of the first layer, doubled per halving" + MODEL_DEFAULT),
@@ -207,9 +209,6 @@ register_model_kind(ModelKind(
         flag("--r1-weight", type=nonnegative_float,
              help="with --adversarial-weight: weight of the R1 gradient penalty on real pictures in the "
              "discriminator's loss (default: 0, none)"),
-        flag("--feature-matching-weight", type=nonnegative_float,
-             help="with --adversarial-weight: weight of the L1 distance between the hole's features and the true "
-             "picture's in the discriminator's hidden layers (default: 0, none)"),
         flag("--discriminator-learning-rate", type=learning_rate,
              help="with --adversarial-weight: the discriminator's Adam step (default 2e-4, beta_1 0.5)"),
         flag("--caption-noise", type=nonnegative_float,

@@ -256,6 +256,12 @@ def saved_settings(path):
                 settings.setdefault("discriminator_learning_rate" if name == "d_optimizer" else "learning_rate", rate)
         else:
             settings[name] = value
+    adversarial = settings.get("adversarial")
+    if isinstance(adversarial, dict):  # a FourierInpainter's grouped setting, also given by its flat names
+        from kinpaint.models.patch_discriminator import FLAT_ADVERSARIAL_NAMES
+
+        settings.update({name: adversarial[field] for name, field in FLAT_ADVERSARIAL_NAMES.items()
+                         if field in adversarial})
     return settings
 
 

@@ -32,8 +32,9 @@ class RunConfig:
         init: start from the weights of a trained model of the same kind (a `.keras` path or a
             pretrained name such as `"photos"`), with a fresh optimizer: fine-tuning. Its
             architecture and captions are kept, so `model_options` must be empty but for
-            its kind's `training_options` (a fourier model's `adversarial_weight`: its discriminator
-            starts fresh, and without the option there is none); `captions`
+            its kind's `training_options` (a fourier model's `adversarial`, or its flat
+            `adversarial_weight`, ...: its discriminator starts fresh, and without them there is
+            none); `captions`
             other than `"none"` add captions to a `"fourier"` model trained without them, and
             then `model_options` may set the new captions' `CAPTION_OPTIONS`.
         seed: seed of the data order, captions and masks.

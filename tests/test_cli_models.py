@@ -357,6 +357,7 @@ def test_train_fourier_takes_caption_noise_and_refuses_it_without_captions(shape
 @pytest.mark.slow
 def test_train_fourier_init_takes_an_adversarial_weight_and_starts_from_the_same_fill(fourier_run, tmp_path,
                                                                                       capsys):
+    from kinpaint.models.patch_discriminator import AdversarialTraining
     from kinpaint.recipes import fine_tuning_start, run_config
     from kinpaint.saving import load_model
 
@@ -370,7 +371,7 @@ def test_train_fourier_init_takes_an_adversarial_weight_and_starts_from_the_same
         np.testing.assert_array_equal(mine, theirs)
     tuned = tmp_path / "tuned"
     adversarial = ["--adversarial-weight", "0.5", "--discriminator-learning-rate", "0.003", "--discriminator-shift",
-                   "--r1-weight", "0.01", "--feature-matching-weight", "3"]
+                   "--r1-weight", "0.01"]
     assert main(["train", "fourier", "--data", shapes_store, "--out", str(tuned), "--init", source, *adversarial,
                  "--no-test", *FOURIER_FIT]) == 0
     assert (first / "evaluation.md").exists() and not (tuned / "evaluation.md").exists()
@@ -378,8 +379,7 @@ def test_train_fourier_init_takes_an_adversarial_weight_and_starts_from_the_same
     with open(tuned / "history.csv") as handle:
         assert {"adversarial_loss", "d_loss"} <= set(next(csv.DictReader(handle)))
     saved = load_model(str(tuned / "fourier_inpainter.keras"))
-    assert saved.adversarial_weight == 0.5 and saved.discriminator_shift and saved.r1_weight == 0.01
-    assert saved.feature_matching_weight == 3.0
+    assert saved.adversarial == AdversarialTraining(weight=0.5, discriminator_shift=True, r1_weight=0.01)
     assert np.isclose(float(saved.d_optimizer.learning_rate), 0.003)
     assert np.isclose(float(saved.optimizer.learning_rate), 1e-3)
     resumed = ["--resume", "--batch-size", "8", "--precision", "float32", "--epochs", "2", "--steps-per-epoch", "2"]
@@ -392,7 +392,7 @@ def test_train_fourier_init_takes_an_adversarial_weight_and_starts_from_the_same
     assert "discriminator_learning_rate (--discriminator-learning-rate) 0.01 differs" in capsys.readouterr().err
     plain = fine_tuning_start(run_config("fourier", shapes_store, str(tmp_path / "y"),
                                          init=str(tuned / "fourier_inpainter.keras")), 32)
-    assert plain.discriminator is None and plain.adversarial_weight == 0  # init takes the fill, not the training
+    assert plain.discriminator is None and not plain.adversarial.enabled  # init takes the fill, not the training
     assert main(["train", "fourier", "--data", shapes_store, "--out", str(tmp_path / "lonely"), "--init", source,
                  "--discriminator-learning-rate", "0.01", *FOURIER_FIT]) == 2
     assert "needs a discriminator" in capsys.readouterr().err

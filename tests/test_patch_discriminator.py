@@ -8,11 +8,10 @@ import tensorflow as tf
 from kinpaint.data.masks import make_masks
 from kinpaint.models import FourierInpainter
 from kinpaint.models.patch_discriminator import (
+    AdversarialTraining,
     build_patch_discriminator,
     discriminator_loss,
-    feature_matching_loss,
     generator_adversarial_loss,
-    patch_features,
     patch_holes,
     r1_penalty,
     random_phase_crops,
@@ -47,7 +46,7 @@ def test_a_stem_adds_a_full_resolution_convolution_and_keeps_the_patch_grid():
     assert tuple(stemmed(np.zeros((1, 24, 16, 3), np.float32)).shape) == (1, 3, 2, 1)
     model = adversarial(discriminator_stem=True)
     assert model.discriminator.get_layer("patch_stem") is not None
-    assert FourierInpainter.from_config(model.get_config()).discriminator_stem
+    assert FourierInpainter.from_config(model.get_config()).adversarial.discriminator_stem
 
 
 def test_patch_holes_are_each_patchs_hole_share():
@@ -78,47 +77,6 @@ def test_r1_penalty_is_the_squared_gradient_norm_of_the_summed_logits():
     np.testing.assert_allclose(r1_penalty(linear, images), [20 * 5.25] * 2, rtol=1e-6)  # 20 pixels, |w|^2 = 5.25
 
 
-@pytest.mark.parametrize("stem", [False, True])
-def test_patch_features_are_each_hidden_activation_then_the_logits(stem):
-    network = build_patch_discriminator(width=4, depth=3, stem=stem)
-    images = np.random.default_rng(0).uniform(-1, 1, (2, 24, 16, 3)).astype(np.float32)
-    features = patch_features(network, images)
-    assert len(features) == 4 + stem + 1
-    assert [tuple(f.shape[1:3]) for f in features[stem:]] == [(12, 8), (6, 4), (3, 2), (3, 2), (3, 2)]
-    np.testing.assert_allclose(features[-1], network(images), atol=1e-6)
-    assert np.min(np.asarray(features[0])) < 0 < np.max(np.asarray(features[0]))
-
-
-def test_feature_matching_weighs_the_hole_and_teaches_the_fill_only():
-    real = [np.zeros((2, 2, 2, 3), np.float32), np.zeros((2, 1, 1, 2), np.float32)]
-    fake = [tf.Variable(np.full((2, 2, 2, 3), 2.0, np.float32)), tf.Variable(np.ones((2, 1, 1, 2), np.float32))]
-    fake[0][0, 0, 0].assign([5.0, 5.0, 5.0])  # a known position of the first example: not counted
-    masks = np.ones((2, 4, 4, 1), np.float32)
-    masks[0, 2:, 2:] = 0  # the bottom-right quarter: one of four cells at 2x2, a quarter of the 1x1 cell
-    real_variables = [tf.Variable(r) for r in real]
-    with tf.GradientTape(persistent=True) as tape:
-        loss = feature_matching_loss(fake, real_variables, masks)
-    np.testing.assert_allclose(np.asarray(loss), [(2.0 + 1.0) / 2, 0.0], rtol=1e-6)  # no hole: nothing to match
-    assert all(tape.gradient(loss, r) is None for r in real_variables)
-    assert np.asarray(tape.gradient(loss, fake[0]))[0, 1, 1].any()
-    np.testing.assert_array_equal(feature_matching_loss(real, real, masks), [0.0, 0.0])
-
-
-@pytest.mark.slow
-def test_feature_matching_reaches_the_generator_and_round_trips(tmp_path):
-    images, masks = batch(4)
-    data = {"image": images, "mask": masks}
-    plain, matched = adversarial(), adversarial(feature_matching_weight=10.0)
-    matched.set_weights(plain.get_weights())
-    for model in (plain, matched):
-        model.compile(keras.optimizers.SGD(0.1))
-        history = model.fit(data, batch_size=4, epochs=1, verbose=0, shuffle=False).history
-    assert history["feature_matching_loss"][0] > 0 and np.isfinite(history["d_loss"]).all()
-    assert any(not np.allclose(a, b) for a, b in zip(plain.generator.get_weights(), matched.generator.get_weights()))
-    matched.save(tmp_path / "matched.keras")
-    assert keras.models.load_model(tmp_path / "matched.keras").feature_matching_weight == 10.0
-
-
 @pytest.mark.slow
 def test_the_r1_penalty_trains_the_discriminator_only():
     images, masks = batch(4)
@@ -137,15 +95,14 @@ def test_shifted_and_penalised_training_runs_round_trips_and_ships_without_them(
     from kinpaint.pretrained_models import inference_copy
 
     images, masks = batch()
-    model = adversarial(discriminator_shift=True, r1_weight=0.01, feature_matching_weight=1.0)
+    model = adversarial(discriminator_shift=True, r1_weight=0.01)
     history = model.fit({"image": images, "mask": masks}, batch_size=4, epochs=2, verbose=0).history
-    assert all(np.isfinite(history[name]).all() for name in ("d_loss", "adversarial_loss", "feature_matching_loss"))
+    assert all(np.isfinite(history[name]).all() for name in ("d_loss", "adversarial_loss"))
     model.save(tmp_path / "shifted.keras")
     reloaded = keras.models.load_model(tmp_path / "shifted.keras")
-    assert reloaded.discriminator_shift and reloaded.r1_weight == 0.01
+    assert reloaded.adversarial == AdversarialTraining(weight=0.5, discriminator_shift=True, r1_weight=0.01)
     copy = inference_copy(model)
-    assert copy.discriminator is None and not copy.discriminator_shift and copy.r1_weight == 0
-    assert copy.feature_matching_weight == 0
+    assert copy.discriminator is None and copy.adversarial == AdversarialTraining()
 
 
 def test_the_losses_judge_hole_patches_only():
@@ -222,7 +179,7 @@ def test_keras_file_round_trip_keeps_the_discriminator_and_resumes_alike(tmp_pat
     data = tf.data.Dataset.from_tensor_slices({"image": images, "mask": masks}).batch(4)
     model = adversarial(0.25, mask_kind="strokes")
     reloaded = fit_save_and_reload(model, data, tmp_path / "adversarial.keras")
-    assert reloaded.adversarial_weight == 0.25 and reloaded.discriminator is not None
+    assert reloaded.adversarial.weight == 0.25 and reloaded.discriminator is not None
     assert int(reloaded.d_optimizer.iterations) == 2
     np.testing.assert_allclose(reloaded.inpaint(images, masks), model.inpaint(images, masks), atol=1e-6)
     check_resumes_like_the_original(model, reloaded, data)
@@ -236,27 +193,56 @@ def test_shipping_leaves_the_discriminator_out_and_fills_alike():
     model = adversarial(discriminator_stem=True)
     model.fit({"image": images, "mask": masks}, batch_size=4, epochs=1, verbose=0)
     copy = inference_copy(model)
-    assert copy.discriminator is None and copy.adversarial_weight == 0 and not copy.discriminator_stem
+    assert copy.discriminator is None and copy.adversarial == AdversarialTraining()
     assert len(copy.weights) == len(model.generator.weights)
     np.testing.assert_array_equal(copy.inpaint(images, masks), model.inpaint(images, masks))
 
 
 @pytest.mark.slow
 def test_mixed_precision_discriminator_gives_float32_logits():
-    model = FourierInpainter(image_size=16, width=4, blocks=1, precision="mixed_bfloat16", adversarial_weight=0.5,
-                             feature_matching_weight=1.0)
+    model = FourierInpainter(image_size=16, width=4, blocks=1, precision="mixed_bfloat16", adversarial_weight=0.5)
     model.compile()
     images, masks = batch(4)
     history = model.fit({"image": images, "mask": masks}, batch_size=2, epochs=1, verbose=0).history
-    assert np.isfinite(history["d_loss"]).all() and np.isfinite(history["feature_matching_loss"]).all()
+    assert np.isfinite(history["d_loss"]).all()
     assert model.discriminator.layers[1].compute_dtype == "bfloat16"
     assert model.discriminator(images).dtype == "float32"
 
 
-@pytest.mark.parametrize("weight", [-0.1, float("nan"), float("inf"), "0.3", None])
+@pytest.mark.parametrize("weight", [-0.1, float("nan"), float("inf"), "0.3"])
 def test_a_bad_weight_is_named(weight):
     with pytest.raises(ValueError, match="adversarial_weight must be a finite number at least 0"):
         FourierInpainter(image_size=16, adversarial_weight=weight)
+    with pytest.raises(ValueError, match="adversarial_weight must be a finite number at least 0"):
+        FourierInpainter(image_size=16, adversarial=AdversarialTraining(weight=weight))
+
+
+def test_the_adversarial_setting_is_one_object_that_the_flat_arguments_fill():
+    grouped = FourierInpainter(image_size=16, width=4, blocks=1,
+                               adversarial=AdversarialTraining(weight=0.5, discriminator_stem=True, r1_weight=0.1))
+    flat = FourierInpainter(image_size=16, width=4, blocks=1, adversarial_weight=0.5, discriminator_stem=True,
+                            r1_weight=0.1)
+    assert grouped.adversarial == flat.adversarial and grouped.discriminator.get_layer("patch_stem") is not None
+    config = grouped.get_config()
+    assert config["adversarial"] == {"weight": 0.5, "discriminator_stem": True, "discriminator_shift": False,
+                                     "r1_weight": 0.1}
+    assert not {"adversarial_weight", "r1_weight", "discriminator_stem"} & set(config)
+    assert FourierInpainter.from_config(config).adversarial == grouped.adversarial
+    older = {**{name: value for name, value in config.items() if name != "adversarial"},
+             **grouped.adversarial.flat(), "feature_matching_weight": 0.0}  # a file saved before the grouping
+    assert FourierInpainter.from_config(older).adversarial == grouped.adversarial
+    assert FourierInpainter(image_size=16, adversarial=config["adversarial"], adversarial_weight=0.0,
+                            discriminator_stem=False, r1_weight=0.0).discriminator is None  # flat ones replace fields
+    assert keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(grouped.adversarial)) == \
+        grouped.adversarial
+
+
+def test_feature_matching_is_gone_and_a_file_that_used_it_is_refused_by_name():
+    config = FourierInpainter(image_size=16, width=4, blocks=1).get_config()
+    with pytest.raises(ValueError, match="feature_matching_weight=2.0, an option removed .*docs/pretrained.md"):
+        FourierInpainter.from_config({**config, "adversarial_weight": 0.5, "feature_matching_weight": 2.0})
+    with pytest.raises(ValueError, match="Unrecognized keyword arguments .*feature_matching_weight"):
+        FourierInpainter(image_size=16, adversarial_weight=0.5, feature_matching_weight=1.0)
 
 
 def test_discriminator_settings_without_a_discriminator_are_refused():
@@ -266,10 +252,6 @@ def test_discriminator_settings_without_a_discriminator_are_refused():
         FourierInpainter(image_size=16, discriminator_shift=True)
     with pytest.raises(ValueError, match="r1_weight=0.5 needs a discriminator"):
         FourierInpainter(image_size=16, r1_weight=0.5)
-    with pytest.raises(ValueError, match="feature_matching_weight=2.0 needs a discriminator"):
-        FourierInpainter(image_size=16, feature_matching_weight=2)
-    with pytest.raises(ValueError, match="feature_matching_weight must be a finite number at least 0"):
-        FourierInpainter(image_size=16, adversarial_weight=0.5, feature_matching_weight=float("nan"))
     with pytest.raises(ValueError, match="r1_weight must be a finite number at least 0"):
         FourierInpainter(image_size=16, adversarial_weight=0.5, r1_weight=-1)
     with pytest.raises(ValueError, match="d_optimizer trains a discriminator, and this model has none"):

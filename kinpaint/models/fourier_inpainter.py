@@ -22,11 +22,10 @@ from kinpaint.models.base import (
 from kinpaint.models.losses import check_finite, hole_error, replica_mean
 from kinpaint.models.optimizers import build_optimizer, default_adam
 from kinpaint.models.patch_discriminator import (
+    AdversarialTraining,
     build_patch_discriminator,
     discriminator_loss,
-    feature_matching_loss,
     generator_adversarial_loss,
-    patch_features,
     patch_holes,
     r1_penalty,
     random_phase_crops,
@@ -121,21 +120,15 @@ class FourierInpainter(InpaintingModel):
             resolution adds its detail above that scale (`two_scale_blend`). Shallower
             holes, such as strokes, are filled at full resolution only, as are all holes
             with None (the default).
-        adversarial_weight: weight of an adversarial term in training (0, the default:
-            none): a patch discriminator (`build_patch_discriminator`) learns to tell the
-            hole's patches from real ones, and the generator is also rewarded for fooling
-            it, so it paints texture where the hole loss alone paints the mean. A training
-            setting: the discriminator is saved for `--resume`, and `ship` leaves it out.
-        discriminator_stem: the discriminator starts with a full-resolution convolution
-            (`build_patch_discriminator(stem=True)`).
-        discriminator_shift: the discriminator sees real and filled pictures cropped at
-            the same random offset each step (`random_phase_crops`, one cell smaller), so
-            its stride grid meets them at a new phase.
-        r1_weight: weight of the R1 penalty on real pictures in the discriminator's loss
-            (`r1_penalty`; 0, the default: none).
-        feature_matching_weight: weight of a feature-matching term in the generator's loss
-            (`feature_matching_loss`; 0, the default: none): the hole's features in the
-            discriminator's hidden layers should match the true picture's.
+        adversarial: an `AdversarialTraining` (or its config; None, the default: none): a
+            patch discriminator learns to tell the hole's patches from real ones, and the
+            generator is also rewarded for fooling it, so it paints texture where the hole
+            loss alone paints the mean. A training setting: the discriminator is saved for
+            `--resume`, and `ship` leaves it out.
+        adversarial_weight, discriminator_stem, discriminator_shift, r1_weight: the fields
+            of `adversarial` as flat arguments (`AdversarialTraining.flat`), as older code,
+            older saved files and `kinpaint train fourier`'s flags give them; each that is
+            not None replaces its field of `adversarial`.
         precision: `"auto"`, `"float32"` or `"mixed_bfloat16"`.
         mask_kind: the holes drawn when `fit` gets images without masks.
 
@@ -161,8 +154,8 @@ class FourierInpainter(InpaintingModel):
 
     def __init__(self, image_size=64, width=32, blocks=4, downsamples=2, caption_encoder=None, caption_dim=None,
                  caption_units=64, caption_dropout=0.1, object_layer=False, coarse_side=None, precision="auto",
-                 caption_guidance=1.0, adversarial_weight=0.0, discriminator_stem=False, discriminator_shift=False,
-                 r1_weight=0.0, feature_matching_weight=0.0, **kwargs):
+                 caption_guidance=1.0, adversarial=None, adversarial_weight=None, discriminator_stem=None,
+                 discriminator_shift=None, r1_weight=None, **kwargs):
         super().__init__(image_size, caption_encoder, caption_dim, caption_dropout, **kwargs)
         self.width, self.blocks, self.downsamples = int(width), int(blocks), int(downsamples)
         if self.image_size % 2**self.downsamples:
@@ -178,32 +171,16 @@ class FourierInpainter(InpaintingModel):
         self.generator = build_fourier_generator(self.width, self.blocks, self.downsamples,
                                                  resolve_precision(precision), caption_dim=self.caption_dim,
                                                  caption_units=self.caption_units, object_layer=self.object_layer)
-        if not nonnegative_number(adversarial_weight):
-            raise ValueError(f"adversarial_weight must be a finite number at least 0, got {adversarial_weight!r}")
-        self.adversarial_weight = float(adversarial_weight)
-        if not nonnegative_number(r1_weight):
-            raise ValueError(f"r1_weight must be a finite number at least 0, got {r1_weight!r}")
-        if not nonnegative_number(feature_matching_weight):
-            raise ValueError("feature_matching_weight must be a finite number at least 0, "
-                             f"got {feature_matching_weight!r}")
-        self.discriminator_stem = bool(discriminator_stem)
-        self.discriminator_shift = bool(discriminator_shift)
-        self.r1_weight = float(r1_weight)
-        self.feature_matching_weight = float(feature_matching_weight)
-        for name, value in (("discriminator_stem", self.discriminator_stem),
-                            ("discriminator_shift", self.discriminator_shift), ("r1_weight", self.r1_weight),
-                            ("feature_matching_weight", self.feature_matching_weight)):
-            if value and not self.adversarial_weight:
-                raise ValueError(f"{name}={value} needs a discriminator: adversarial_weight above 0")
+        self.adversarial = AdversarialTraining.of(adversarial, adversarial_weight=adversarial_weight,
+                                                  discriminator_stem=discriminator_stem,
+                                                  discriminator_shift=discriminator_shift, r1_weight=r1_weight)
         self.discriminator = None
-        if self.adversarial_weight:
-            self.discriminator = build_patch_discriminator(stem=self.discriminator_stem,
+        if self.adversarial.enabled:
+            self.discriminator = build_patch_discriminator(stem=self.adversarial.discriminator_stem,
                                                            dtype=resolve_precision(precision))
         names = ("reconstruction_loss", "hole_psnr")
         if self.discriminator is not None:
             names += ("adversarial_loss", "d_loss")
-        if self.feature_matching_weight:
-            names += ("feature_matching_loss",)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self._inpaint_function = None
         self.reconstruction = None  # set by compile
@@ -259,7 +236,7 @@ class FourierInpainter(InpaintingModel):
 
     def compile(self, optimizer=None, reconstruction="log_l2", d_optimizer=None, **kwargs):
         """Adam (1e-3, clipnorm 1) unless given; the hole loss `reconstruction` (see `losses.hole_error`).
-        With a discriminator (`adversarial_weight` above 0), `d_optimizer` trains it: Adam
+        With a discriminator (`adversarial` weight above 0), `d_optimizer` trains it: Adam
         (2e-4, beta_1 0.5, clipnorm 1) unless given; without, `d_optimizer` is refused."""
         if reconstruction not in RECONSTRUCTIONS:
             raise ValueError(f"reconstruction must be one of {RECONSTRUCTIONS}, got {reconstruction!r}")
@@ -282,22 +259,19 @@ class FourierInpainter(InpaintingModel):
             filled = composite(images, masks, fills)
             if self.discriminator is not None:
                 real_images, fake_images, d_masks = images, filled, masks
-                if self.discriminator_shift:
+                if self.adversarial.discriminator_shift:
                     seed = tf.stack([tf.constant(8, tf.int64), tf.cast(self._step_counter(), tf.int64)])
                     real_images, fake_images, d_masks = random_phase_crops([images, filled, masks],
                                                                            DISCRIMINATOR_CELL, seed)
-                real_features = patch_features(self.discriminator, real_images)
-                fake_features = patch_features(self.discriminator, fake_images)
-                real, fake = real_features[-1], fake_features[-1]
+                real = self.discriminator(real_images, training=True)
+                fake = self.discriminator(fake_images, training=True)
                 holes = patch_holes(d_masks, fake)
                 adversarial = generator_adversarial_loss(fake, holes)
-                per_example = reconstruction + self.adversarial_weight * adversarial
-                if self.feature_matching_weight:
-                    matching = feature_matching_loss(fake_features[:-1], real_features[:-1], d_masks)
-                    per_example = per_example + self.feature_matching_weight * matching
+                per_example = reconstruction + self.adversarial.weight * adversarial
                 d_per_example = discriminator_loss(real, fake, holes)
-                if self.r1_weight:
-                    d_per_example = d_per_example + self.r1_weight * r1_penalty(self.discriminator, real_images)
+                if self.adversarial.r1_weight:
+                    r1 = r1_penalty(self.discriminator, real_images)
+                    d_per_example = d_per_example + self.adversarial.r1_weight * r1
                 d_loss, d_logged = replica_mean(d_per_example)
             loss, logged = replica_mean(per_example)
         name = "reconstruction loss" if self.discriminator is None else "generator loss"
@@ -310,8 +284,6 @@ class FourierInpainter(InpaintingModel):
                 self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, variables), variables))
             self.trackers["adversarial_loss"].update_state(adversarial)
             self.trackers["d_loss"].update_state(d_logged)
-        if self.feature_matching_weight:
-            self.trackers["feature_matching_loss"].update_state(matching)
         self.trackers["reconstruction_loss"].update_state(reconstruction)
         self.trackers["hole_psnr"].update_state(psnr(images, filled, masks))
         return self._results()
@@ -404,9 +376,19 @@ class FourierInpainter(InpaintingModel):
         return {**super().get_config(), "width": self.width, "blocks": self.blocks, "downsamples": self.downsamples,
                 "caption_units": self.caption_units, "object_layer": self.object_layer, "coarse_side": self.coarse_side,
                 "precision": self.precision, "caption_guidance": self.caption_guidance,
-                "adversarial_weight": self.adversarial_weight, "discriminator_stem": self.discriminator_stem,
-                "discriminator_shift": self.discriminator_shift, "r1_weight": self.r1_weight,
-                "feature_matching_weight": self.feature_matching_weight}
+                "adversarial": self.adversarial.get_config()}
+
+    @classmethod
+    def from_config(cls, config):
+        """Also reads older configs: flat adversarial settings, and a `feature_matching_weight`
+        of 0 (the option was removed after kinpaint 0.1.0; its figures are in docs/pretrained.md)."""
+        config = dict(config)
+        matching = config.pop("feature_matching_weight", 0.0)
+        if matching:
+            raise ValueError(f"this model was saved with feature_matching_weight={matching!r}, an option removed after "
+                             "kinpaint 0.1.0: it was measured on val and not kept (docs/pretrained.md, 'Feature "
+                             "matching'); load it with kinpaint 0.1.0 as of commit 206bc77, or retrain without it")
+        return super().from_config(config)
 
     def _optimizer_names(self):
         return ("optimizer",) if self.discriminator is None else ("optimizer", "d_optimizer")

@@ -2,9 +2,103 @@
 with the texture of real pictures rather than their mean (PatchGAN, Isola et al. 2017, as
 LaMa uses it, Suvorov et al. 2022: patches of the hole are fake, known patches real)."""
 
+import dataclasses
+
 import keras
 import tensorflow as tf
 from keras import layers, ops
+
+from kinpaint.models.base import nonnegative_number
+
+# The flat constructor arguments of a `FourierInpainter` (and the `kinpaint train fourier`
+# flags' settings) that older code and older saved files use, and the field each sets.
+FLAT_ADVERSARIAL_NAMES = {"adversarial_weight": "weight", "discriminator_stem": "discriminator_stem",
+                          "discriminator_shift": "discriminator_shift", "r1_weight": "r1_weight"}
+
+
+@keras.saving.register_keras_serializable(package="kinpaint")
+@dataclasses.dataclass(frozen=True)
+class AdversarialTraining:
+    """How a `FourierInpainter` trains against a patch discriminator: one training setting,
+    which leaves the fill's weights as they are (`ship` resets it, `--init` starts it fresh).
+
+    Args:
+        weight: weight of the adversarial term in the generator's loss (0, the default:
+            none, and no discriminator): a patch discriminator (`build_patch_discriminator`)
+            learns to tell the hole's patches from real ones, and the generator is also
+            rewarded for fooling it (`generator_adversarial_loss`).
+        discriminator_stem: the discriminator starts with a full-resolution convolution
+            (`build_patch_discriminator(stem=True)`).
+        discriminator_shift: the discriminator sees real and filled pictures cropped at the
+            same random offset each step (`random_phase_crops`, one cell smaller), so its
+            stride grid meets them at a new phase.
+        r1_weight: weight of the R1 penalty on real pictures in the discriminator's loss
+            (`r1_penalty`; 0, the default: none).
+
+    The last three need a discriminator (`weight` above 0). Errors name the flat arguments
+    (`adversarial_weight`, ...), which `FourierInpainter` and `kinpaint train fourier` take too.
+
+    >>> AdversarialTraining(weight=0.3, discriminator_shift=True).flat()["adversarial_weight"]
+    0.3
+    >>> AdversarialTraining.from_config(AdversarialTraining(weight=1.0, r1_weight=0.01).get_config()).r1_weight
+    0.01
+    """
+
+    weight: float = 0.0
+    discriminator_stem: bool = False
+    discriminator_shift: bool = False
+    r1_weight: float = 0.0
+
+    def __post_init__(self):
+        for name in ("weight", "r1_weight"):
+            value = getattr(self, name)
+            if not nonnegative_number(value):
+                raise ValueError(f"{_flat_name(name)} must be a finite number at least 0, got {value!r}")
+            object.__setattr__(self, name, float(value))
+        for name in ("discriminator_stem", "discriminator_shift"):
+            object.__setattr__(self, name, bool(getattr(self, name)))
+        for name in ("discriminator_stem", "discriminator_shift", "r1_weight"):
+            value = getattr(self, name)
+            if value and not self.weight:
+                raise ValueError(f"{_flat_name(name)}={value} needs a discriminator: adversarial_weight above 0")
+
+    @property
+    def enabled(self):
+        """True when there is a discriminator to train (`weight` above 0)."""
+        return self.weight > 0
+
+    @classmethod
+    def of(cls, value=None, **flat):
+        """The setting from `value` (an `AdversarialTraining`, its `get_config()` dict, or None
+        for none), with the flat arguments in `flat` (`adversarial_weight=...`, see
+        `FLAT_ADVERSARIAL_NAMES`) that are not None replacing the fields they name."""
+        if value is None:
+            value = cls()
+        elif isinstance(value, dict):
+            value = cls.from_config(value)
+        elif not isinstance(value, cls):
+            raise TypeError(f"adversarial must be an AdversarialTraining, its config or None, got "
+                            f"{type(value).__name__}")
+        unknown = sorted(set(flat) - set(FLAT_ADVERSARIAL_NAMES))
+        if unknown:
+            raise TypeError(f"unknown adversarial settings {unknown}; the flat ones are {list(FLAT_ADVERSARIAL_NAMES)}")
+        given = {FLAT_ADVERSARIAL_NAMES[name]: setting for name, setting in flat.items() if setting is not None}
+        return dataclasses.replace(value, **given) if given else value
+
+    def flat(self):
+        """The setting as the flat arguments: `{"adversarial_weight": ..., ...}`."""
+        return {name: getattr(self, field) for name, field in FLAT_ADVERSARIAL_NAMES.items()}
+
+    def get_config(self):
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def _flat_name(field):
+    return next(name for name, value in FLAT_ADVERSARIAL_NAMES.items() if value == field)
 
 
 def build_patch_discriminator(width=32, depth=3, stem=False, dtype=None, name="discriminator"):
@@ -40,30 +134,6 @@ def random_phase_crops(tensors, cell, seed):
     offset = tf.random.stateless_uniform((2,), seed, 0, cell + 1, tf.int32)
     height, width = ops.shape(tensors[0])[1] - cell, ops.shape(tensors[0])[2] - cell
     return [tf.image.crop_to_bounding_box(tensor, offset[0], offset[1], height, width) for tensor in tensors]
-
-
-def patch_features(discriminator, images):
-    """The activations of every hidden layer of a `build_patch_discriminator` model, then its
-    logits: `(B, H, W, 3)` -> a list of `(B, h_i, w_i, C_i)` tensors, from one pass."""
-    outputs, x = [], images
-    for layer in discriminator.layers[1:]:
-        x = layer(x, training=True)
-        if isinstance(layer, layers.LeakyReLU):
-            outputs.append(x)
-    return outputs + [x]
-
-
-def feature_matching_loss(fake_features, real_features, masks):
-    """Per-example `(B,)` feature matching (pix2pixHD, Wang et al. 2018; LaMa): the mean over
-    the discriminator's hidden layers of the L1 distance between a filled picture's features
-    and its true picture's, over the hole (each position weighed by its hole share); the
-    true picture's features are constants, so only the generator learns from it."""
-    distances = []
-    for fake, real in zip(fake_features, real_features):
-        error = ops.mean(ops.abs(ops.cast(fake, "float32") - ops.cast(ops.stop_gradient(real), "float32")),
-                         axis=-1, keepdims=True)
-        distances.append(_hole_mean(error, patch_holes(masks, fake)))
-    return ops.mean(ops.stack(distances), axis=0)
 
 
 def r1_penalty(discriminator, images):
