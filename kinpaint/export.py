@@ -201,25 +201,20 @@ class ExportedInpainter:
 
     def inpaint(self, images, masks, captions=None):
         """Fill the holes of `images` `(B, H, W, 3)` in [-1, 1] where `masks` `(B, H, W, 1)` is 0."""
-        images = np.asarray(images, np.float32)
-        masks = np.asarray(masks, np.float32)
-        if images.ndim != 4 or images.shape[-1] != 3 or masks.shape != (*images.shape[:3], 1):
-            raise ValueError(f"the exported model takes images (batch, H, W, 3) and masks (batch, H, W, 1); got "
-                             f"{images.shape} and {masks.shape}")
-        from kinpaint.models.base import check_image_values
+        from kinpaint.inpainting import fill_inputs
 
-        check_image_values(images, masks, f"the exported model {self.path.name}")
+        owner = f"the exported model {self.path.name}"
+        images, masks = fill_inputs(images, masks, owner)  # the checks of a model's inpaint
         if self.size is not None and images.shape[1:3] != self.size:
             raise ValueError(f"{self.path} was exported for {self.size[0]}x{self.size[1]} pictures; got "
                              f"{images.shape[1]}x{images.shape[2]}")
         feeds = {"image": images, "mask": masks}
         if self.caption_dim is not None:
-            if captions is None:
-                captions = np.zeros((len(images), self.caption_dim), np.float32)
-            feeds["caption"] = np.asarray(captions, np.float32)
-            if feeds["caption"].shape != (len(images), self.caption_dim):
-                raise ValueError(f"{self.path} takes caption vectors (batch, {self.caption_dim}); got shape "
-                                 f"{feeds['caption'].shape}")
+            from kinpaint.captions.batches import caption_batch
+
+            feeds["caption"] = (np.zeros((len(images), self.caption_dim), np.float32) if captions is None
+                                else caption_batch(captions, text=False, count=len(images), owner=owner,
+                                                   caption_dim=self.caption_dim))
         elif captions is not None:
             raise ValueError(f"{self.path} reads no captions")
         if self.format == "saved_model":

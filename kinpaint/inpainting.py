@@ -18,6 +18,8 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+IMAGE_RANGE_SLACK = 0.01  # float rounding around [-1, 1] that is still accepted
+
 
 @runtime_checkable
 class Inpainter(Protocol):
@@ -65,6 +67,45 @@ def check_inpainter(model):
             "see kinpaint.inpainting"
         )
     return model
+
+
+def fill_inputs(images, masks, owner, size=None, reads_hole=False):
+    """`(images, masks)` of a fill as float32 NumPy arrays, checked once for every fill (a
+    model's `inpaint`, an exported graph's): images `(B, H, W, 3)` and masks `(B, H, W, 1)`,
+    `(H, W)` = `size` unless it is None, values as `check_image_values` wants them. The hole's
+    content is set to 0 (a fill must not read it, and NaN there is harmless) unless
+    `reads_hole` (a likelihood of the true hole values, checked everywhere). `owner` names the
+    model in errors."""
+    images = np.asarray(images, np.float32)
+    masks = np.asarray(masks, np.float32)
+    height, width = ("H", "W") if size is None else size
+    if (images.ndim != 4 or images.shape[-1] != 3 or masks.shape != (*images.shape[:3], 1)
+            or (size is not None and images.shape[1:3] != tuple(size))):
+        raise ValueError(f"{owner} takes images (batch, {height}, {width}, 3) and masks (batch, {height}, {width}, 1); "
+                         f"got {images.shape} and {masks.shape}")
+    check_image_values(images, np.ones_like(masks) if reads_hole else masks, owner)
+    if not reads_hole:
+        images = np.where(masks >= 0.5, images, 0.0).astype(np.float32)
+    return images, masks
+
+
+def check_image_values(images, masks, owner):
+    """Raise a `ValueError` naming `owner` unless the NumPy `masks` are finite in [0, 1] and the
+    `images` finite in [-1, 1] where `masks` says they are known (a hole's content is ignored)."""
+    masks = np.asarray(masks)
+    if masks.size and not np.isfinite(masks).all():
+        raise ValueError(f"{owner} got masks holding NaN or infinite values; masks are 1 = known pixel, 0 = hole")
+    if masks.size and (masks.min() < 0 or masks.max() > 1):
+        raise ValueError(f"{owner} takes masks in [0, 1] (1 = known pixel, 0 = hole); got values in "
+                         f"[{masks.min():g}, {masks.max():g}]")
+    known = np.broadcast_to(masks >= 0.5, images.shape)
+    values = images[known]
+    if values.size and not np.isfinite(values).all():
+        raise ValueError(f"{owner} got {int((~np.isfinite(values)).sum())} NaN or infinite values in the known "
+                         "pixels; fill or mask them first")
+    if values.size and (values.min() < -1.0 - IMAGE_RANGE_SLACK or values.max() > 1.0 + IMAGE_RANGE_SLACK):
+        raise ValueError(f"{owner} takes images in [-1, 1]; got values in [{values.min():g}, {values.max():g}] "
+                         "(uint8 pictures: kinpaint.images.to_model_range converts them)")
 
 
 def as_numpy(values):

@@ -19,7 +19,7 @@ from keras import layers, ops
 from kinpaint.captions.batches import caption_batch, caption_vectors
 from kinpaint.data.masks import make_masks
 from kinpaint.data.pipeline import check_batch_size
-from kinpaint.inpainting import composite
+from kinpaint.inpainting import IMAGE_RANGE_SLACK, composite, fill_inputs
 from kinpaint.metrics import psnr
 from kinpaint.models.losses import DIVERGED, TrainingDiverged, hole_error
 from kinpaint.models.serialization import deserialize_optional, serialize_optional
@@ -31,28 +31,8 @@ FIT_FORMS = (
     "[-1, 1], and masks are drawn by the model's mask_kind); or an (images, captions) tuple"
 )
 MASK_BANK_SIZE = 256  # random masks drawn once per model for batches of plain images
-IMAGE_RANGE_SLACK = 0.01  # float rounding around [-1, 1] that is still accepted
 FLOAT_RANGE = "takes float images in [-1, 1]"  # the in-graph checks' messages, which `fit` explains
 DRAWN_MASKS = "draws its masks at its image_size for batches without masks"
-
-
-def check_image_values(images, masks, owner):
-    """Raise a `ValueError` naming `owner` unless the NumPy `masks` are finite in [0, 1] and the
-    `images` finite in [-1, 1] where `masks` says they are known (a hole's content is ignored)."""
-    masks = np.asarray(masks)
-    if masks.size and not np.isfinite(masks).all():
-        raise ValueError(f"{owner} got masks holding NaN or infinite values; masks are 1 = known pixel, 0 = hole")
-    if masks.size and (masks.min() < 0 or masks.max() > 1):
-        raise ValueError(f"{owner} takes masks in [0, 1] (1 = known pixel, 0 = hole); got values in "
-                         f"[{masks.min():g}, {masks.max():g}]")
-    known = np.broadcast_to(masks >= 0.5, images.shape)
-    values = images[known]
-    if values.size and not np.isfinite(values).all():
-        raise ValueError(f"{owner} got {int((~np.isfinite(values)).sum())} NaN or infinite values in the known "
-                         "pixels; fill or mask them first")
-    if values.size and (values.min() < -1.0 - IMAGE_RANGE_SLACK or values.max() > 1.0 + IMAGE_RANGE_SLACK):
-        raise ValueError(f"{owner} takes images in [-1, 1]; got values in [{values.min():g}, {values.max():g}] "
-                         "(uint8 pictures: kinpaint.images.to_model_range converts them)")
 
 
 def nonnegative_number(value):
@@ -98,10 +78,17 @@ class InpaintingModel(keras.Model):
 
     A subclass builds its networks, sets `self.trackers` (`{name: keras.metrics.Mean}`)
     and implements `_step_counter()`, a step count that seeds caption dropout and drawn
-    masks, so a run resumed from a `.keras` file draws as the uninterrupted one. A model with
-    one fill graph implements `export_function` (and `export_size` when it fills only some
-    sizes) for `kinpaint.export`. `from_preset(name)` loads a shipped model of the class.
+    masks, so a run resumed from a `.keras` file draws as the uninterrupted one. `inpaint` is
+    the one template of a fill: it checks the inputs for every model, then calls `_fill`,
+    which a model overrides only where its fill differs (padding and a two-scale blend, fill
+    options), and sets `fills_any_size` / `inpaint_batch_size`. A model with one fill graph
+    implements `export_function` (and `export_size` when it fills only some sizes) for
+    `kinpaint.export`. `from_preset(name)` loads a shipped model of the class.
     """
+
+    fills_any_size = False  # `inpaint` takes pictures of `image_size` only
+    inpaint_batch_size = 64  # pictures `inpaint` fills at once unless told
+    _inpaint_function = None  # `_inference_function`'s trace
 
     def __init__(self, image_size=64, caption_encoder=None, caption_dim=None, caption_dropout=0.0,
                  mask_kind="centre", caption_noise=0.0, **kwargs):
@@ -218,10 +205,10 @@ class InpaintingModel(keras.Model):
         return images, masks, captions
 
     def _images(self, images):
-        size = self.image_size
-        shape = tuple(images.shape)
-        if len(shape) != 4 or shape[1:] not in ((size, size, 3), (None, None, 3)):
-            raise ValueError(f"{type(self).__name__} takes images (batch, {size}, {size}, 3); got shape {shape}")
+        size, shape = self.image_size, tuple(images.shape)
+        sides = "height, width" if self.fills_any_size else f"{size}, {size}"
+        if len(shape) != 4 or shape[-1] != 3 or not (self.fills_any_size or shape[1:3] in ((size, size), (None, None))):
+            raise ValueError(f"{type(self).__name__} takes images (batch, {sides}, 3); got shape {shape}")
         if images.dtype in (tf.uint8, "uint8"):
             return ops.cast(images, "float32") / 127.5 - 1.0
         return self._checked_range(ops.cast(images, "float32"))
@@ -258,26 +245,54 @@ class InpaintingModel(keras.Model):
             raise ValueError(f"{type(self).__name__} takes no fill options; got {', '.join(sorted(options))}")
         return self
 
-    def _inpaint_batches(self, function, images, masks, captions, batch_size, reads_hole=False):
-        """Run `function({"image", "mask", ["caption"]})` over batches; NumPy in, NumPy out.
+    # Fills.
 
-        The hole's content is set to 0 (a fill must not read it, and NaN there is harmless)
-        unless `reads_hole` (a likelihood of the true hole values)."""
-        images = np.asarray(images, np.float32)
-        masks = np.asarray(masks, np.float32)
-        size = self.image_size
-        check_batch_size(batch_size, f"{type(self).__name__}.inpaint")
-        if images.shape[1:] != (size, size, 3) or masks.shape[1:] != (size, size, 1) or len(masks) != len(images):
-            raise ValueError(f"{type(self).__name__} takes images (batch, {size}, {size}, 3) and masks "
-                             f"(batch, {size}, {size}, 1); got {images.shape} and {masks.shape}")
-        check_image_values(images, np.ones_like(masks) if reads_hole else masks, type(self).__name__)
-        if not reads_hole:
-            images = np.where(masks >= 0.5, images, 0.0).astype(np.float32)
+    def inpaint(self, images, masks, captions=None, batch_size=None, **options):
+        """Fill the holes of `images` `(B, S, S, 3)` in [-1, 1] where `masks` `(B, S, S, 1)` is 0
+        (pictures of any size `(B, H, W, 3)` for a model that `fills_any_size`); NumPy in and out,
+        every known pixel returned exactly.
+
+        `captions`: one string per picture for a model with a caption encoder, `(B, D)`
+        vectors for one that reads vectors, or None (no caption); ignored by a model without
+        captions. `batch_size`: pictures filled at once (default: `inpaint_batch_size`).
+        `options`: the model's fill options, if it has any (a pixel model's `fill`).
+
+        The template of every model's fill: the inputs are checked and converted here, once
+        (`_fill_inputs`), and the model's `_fill` fills them.
+        """
+        images, masks, captions, batch_size = self._fill_inputs(images, masks, captions, batch_size)
+        return self._fill(images, masks, captions, batch_size, **options)
+
+    def _fill_inputs(self, images, masks, captions, batch_size, reads_hole=False):
+        """`inpaint`'s arguments checked: `(images, masks, captions, batch_size)`, the pictures
+        and masks float32 NumPy (`kinpaint.inpainting.fill_inputs`: the hole's content set to 0
+        unless `reads_hole`), the captions as the model reads them (None for a model without)."""
+        owner = type(self).__name__
+        batch_size = self.inpaint_batch_size if batch_size is None else batch_size
+        check_batch_size(batch_size, f"{owner}.inpaint")
+        size = None if self.fills_any_size else (self.image_size, self.image_size)
+        images, masks = fill_inputs(images, masks, owner, size, reads_hole)
         if self.conditioned and captions is not None:
             captions = caption_batch(captions, text=self.caption_encoder is not None, count=len(images),
-                                     owner=type(self).__name__, caption_dim=self.caption_dim)
+                                     owner=owner, caption_dim=self.caption_dim)
         else:
             captions = None
+        return images, masks, captions, batch_size
+
+    def _fill(self, images, masks, captions, batch_size):
+        """The composites of checked `inpaint` inputs: the model called on each batch."""
+        return self._batches(self._inference_function(), images, masks, captions, batch_size)
+
+    def _inference_function(self):
+        """`self(inputs, training=False)` as a TensorFlow function, traced once (a setting that
+        changes the graph sets `_inpaint_function` to None)."""
+        if self._inpaint_function is None:
+            self._inpaint_function = tf.function(lambda inputs: self(inputs, training=False), reduce_retracing=True)
+        return self._inpaint_function
+
+    @staticmethod
+    def _batches(function, images, masks, captions, batch_size):
+        """`function({"image", "mask"[, "caption"]})` over batches of checked inputs; NumPy out."""
         filled = []
         for start in range(0, len(images), batch_size):
             inputs = {"image": images[start : start + batch_size], "mask": masks[start : start + batch_size]}

@@ -150,7 +150,6 @@ class ContextEncoder(InpaintingModel):
                                                          self.caption_units, policy)
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in ("g_loss", "d_loss", "reconstruction_loss", "hole_psnr")}
-        self._inpaint_function = None
         self.built = True
 
     def _step_counter(self):
@@ -225,14 +224,6 @@ class ContextEncoder(InpaintingModel):
 
     def test_step(self, data):
         return self.hole_test_step(data)
-
-    # Inference.
-
-    def inpaint(self, images, masks, captions=None, batch_size=64):
-        """Fill the holes of `images` (NumPy or tensors); see `kinpaint.inpainting`."""
-        if self._inpaint_function is None:
-            self._inpaint_function = tf.function(lambda inputs: self(inputs, training=False), reduce_retracing=True)
-        return self._inpaint_batches(self._inpaint_function, images, masks, captions, batch_size)
 
     # Export.
 

@@ -11,11 +11,9 @@ from keras import layers, ops
 from kinpaint.inpainting import composite, known_contrast, known_mean_colour
 from kinpaint.layers import CaptionFiLM, FourierConvolution, GatedConv2D
 from kinpaint.metrics import psnr
-from kinpaint.captions.batches import caption_batch
 from kinpaint.models.base import (
     InpaintingModel,
     caption_vector_input,
-    check_image_values,
     nonnegative_number,
     project_caption,
 )
@@ -151,6 +149,7 @@ class FourierInpainter(InpaintingModel):
     """
 
     fills_any_size = True  # `inpaint` takes pictures of any size; kinpaint inpaint fills them at full resolution
+    inpaint_batch_size = 16  # pictures of any size: fewer at once
 
     def __init__(self, image_size=64, width=32, blocks=4, downsamples=2, caption_encoder=None, caption_dim=None,
                  caption_units=64, caption_dropout=0.1, object_layer=False, coarse_side=None, precision="auto",
@@ -291,36 +290,12 @@ class FourierInpainter(InpaintingModel):
     def test_step(self, data):
         return self.hole_test_step(data)
 
-    def _images(self, images):
-        shape = tuple(images.shape)
-        if len(shape) != 4 or shape[-1] != 3:
-            raise ValueError(f"FourierInpainter takes images (batch, height, width, 3); got shape {shape}")
-        if images.dtype in (tf.uint8, "uint8"):
-            return ops.cast(images, "float32") / 127.5 - 1.0
-        return self._checked_range(ops.cast(images, "float32"))
+    # Fills: `InpaintingModel.inpaint` checks the inputs; these fill them.
 
-    def inpaint(self, images, masks, captions=None, batch_size=16):
-        """Fill the holes of pictures of any size `(B, H, W, 3)`; NumPy in and out.
-
-        `captions`: one string per picture for a model with a caption encoder, `(B, D)`
-        vectors for one that reads vectors, or None (no caption); ignored by a model
-        without captions."""
-        from kinpaint.data.pipeline import check_batch_size
-
-        check_batch_size(batch_size, "FourierInpainter.inpaint")
-        images = np.asarray(images, np.float32)
-        masks = np.asarray(masks, np.float32)
-        if images.ndim != 4 or images.shape[-1] != 3 or masks.shape != (*images.shape[:3], 1):
-            raise ValueError(f"FourierInpainter takes images (batch, H, W, 3) and masks (batch, H, W, 1); got "
-                             f"{images.shape} and {masks.shape}")
-        check_image_values(images, masks, "FourierInpainter")
-        images = np.where(masks >= 0.5, images, 0.0).astype(np.float32)  # the hole's content is ignored, NaN too
-        if self.conditioned and captions is not None:
-            captions = caption_batch(captions, text=self.caption_encoder is not None, count=len(images),
-                                     owner=type(self).__name__, caption_dim=self.caption_dim)
-        else:
-            captions = None
-        filled = self._fill(images, masks, captions, batch_size)
+    def _fill(self, images, masks, captions, batch_size):
+        """The fills of checked pictures of any size, at their own size (`_fill_at_own_size`);
+        with `coarse_side`, a big picture's deep holes also at a coarse scale, the two blended."""
+        filled = self._fill_at_own_size(images, masks, captions, batch_size)
         height, width = images.shape[1:3]
         if self.coarse_side is None or max(height, width) < 2 * self.coarse_side or not len(images):
             return filled
@@ -331,27 +306,26 @@ class FourierInpainter(InpaintingModel):
         usable &= hole_depth(masks) > self.image_size // 4
         if not usable.any():
             return filled
-        coarse = self._fill(small_images[usable], small_masks[usable],
-                            None if captions is None else tf.boolean_mask(captions, usable), batch_size)
+        coarse = self._fill_at_own_size(small_images[usable], small_masks[usable],
+                                        None if captions is None else tf.boolean_mask(captions, usable), batch_size)
         filled[usable] = two_scale_blend(filled[usable], coarse, images[usable], masks[usable])
         return filled
 
-    def _fill(self, images, masks, captions, batch_size):
-        """The model's fills at the pictures' own size (padded to a multiple of `2**downsamples`)."""
-        if self._inpaint_function is None:
-            self._inpaint_function = tf.function(lambda inputs: self(inputs, training=False), reduce_retracing=True)
-        step = 2**self.downsamples
+    def _fill_at_own_size(self, images, masks, captions, batch_size):
+        """The model's fills at the pictures' own size: each batch padded to a multiple of
+        `2**downsamples` (by reflection; `"edge"` when the shorter side is that or less), filled,
+        cropped back."""
+        function, step = self._inference_function(), 2**self.downsamples
         height, width = images.shape[1:3]
         pad = ((0, 0), (0, -height % step), (0, -width % step), (0, 0))
         mode = "reflect" if min(height, width) > step else "edge"
-        filled = []
-        for start in range(0, len(images), batch_size):
-            chunk = {"image": np.pad(images[start : start + batch_size], pad, mode=mode),
-                     "mask": np.pad(masks[start : start + batch_size], pad, mode=mode)}
-            if captions is not None:
-                chunk["caption"] = captions[start : start + batch_size]
-            filled.append(np.asarray(self._inpaint_function(chunk))[:, :height, :width])
-        return np.concatenate(filled) if filled else images.copy()
+
+        def fill(inputs):
+            padded = {**inputs, "image": np.pad(inputs["image"], pad, mode=mode),
+                      "mask": np.pad(inputs["mask"], pad, mode=mode)}
+            return np.asarray(function(padded))[:, :height, :width]
+
+        return self._batches(fill, images, masks, captions, batch_size)
 
     def export_function(self, size=None):
         """The fill as one TensorFlow function of `image, mask` (see `InpaintingModel`): the

@@ -94,7 +94,8 @@ class GatedPixelInpainter(InpaintingModel):
 
     Call: `{"image", "mask", ["caption"]}` -> logits `(B, S, S, 3, 256)`. Training
     minimises the hole's negative log-likelihood; metrics `nll` (nats per image's hole)
-    and `bits_per_dim`.
+    and `bits_per_dim`. `inpaint(images, masks, captions=None, batch_size=32, fill="mean",
+    temperature=1.0, seed=None)` fills with the distribution's mean, mode or a sample (`_fill`).
 
     Example:
 
@@ -109,6 +110,8 @@ class GatedPixelInpainter(InpaintingModel):
     >>> model.inpaint(images, masks, fill="mode").shape
     (4, 8, 8, 3)
     """
+
+    inpaint_batch_size = 32
 
     def __init__(self, image_size=64, features=64, bottleneck=None, blocks=16, head=32, caption_encoder=None,
                  caption_dim=None, caption_blocks=True, caption_map=True, caption_dropout=0.1, precision="auto",
@@ -168,12 +171,12 @@ class GatedPixelInpainter(InpaintingModel):
 
     def nll(self, images, masks, captions=None, batch_size=32):
         """Per-image NLL `(B,)` in nats of the true hole values (NumPy in and out)."""
-        function = self._fill_function("nll")
-        return self._inpaint_batches(function, images, masks, captions, batch_size, reads_hole=True)
+        images, masks, captions, batch_size = self._fill_inputs(images, masks, captions, batch_size, reads_hole=True)
+        return self._batches(self._fill_function("nll"), images, masks, captions, batch_size)
 
-    # Fills.
+    # Fills: `InpaintingModel.inpaint` checks the inputs and passes its fill options here.
 
-    def inpaint(self, images, masks, captions=None, fill="mean", temperature=1.0, seed=None, batch_size=32):
+    def _fill(self, images, masks, captions, batch_size, fill="mean", temperature=1.0, seed=None):
         """Fill the holes: `"mean"` (expected value), `"mode"` (most likely level) or `"sample"`.
 
         Samples are drawn at `temperature` (logits divided by it; near 0 gives the mode).
@@ -192,8 +195,8 @@ class GatedPixelInpainter(InpaintingModel):
                 seeds = tf.constant([int(seed), next(batches)], tf.int64)
                 return function(inputs, tf.constant(float(temperature)), seeds)
 
-            return self._inpaint_batches(draw, images, masks, captions, batch_size)
-        return self._inpaint_batches(self._fill_function(fill), images, masks, captions, batch_size)
+            return self._batches(draw, images, masks, captions, batch_size)
+        return self._batches(self._fill_function(fill), images, masks, captions, batch_size)
 
     def inpainter(self, fill="mean", temperature=1.0):
         """What fills holes with this model's `fill` (see `inpaint`) at `temperature`."""

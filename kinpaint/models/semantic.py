@@ -4,7 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from kinpaint.captions.batches import caption_batch, caption_vectors
-from kinpaint.inpainting import composite
+from kinpaint.inpainting import composite, fill_inputs
 from kinpaint.poisson import poisson_blend
 
 CONTEXTUAL = ("l1", "l2")
@@ -153,13 +153,8 @@ class SemanticInpainter:
         losses `"total"`, `"contextual"`, `"perceptual"` `(B, restarts)`, `"best"` `(B,)`
         the winning restart per image, and `"steps"` taken.
         """
-        images = np.asarray(images, np.float32)
-        masks = np.asarray(masks, np.float32)
+        images, masks = fill_inputs(images, masks, "SemanticInpainter", tuple(self.generator.outputs[0].shape[1:3]))
         count, restarts = len(images), self.restarts
-        size = tuple(self.generator.outputs[0].shape[1:])
-        if images.shape[1:] != size or masks.shape != (*images.shape[:3], 1):
-            raise ValueError(f"SemanticInpainter takes images (batch, {', '.join(map(str, size))}) and masks "
-                             f"(batch, {size[0]}, {size[1]}, 1); got {images.shape} and {masks.shape}")
         z = self.initial_codes(count) if initial_codes is None else np.asarray(initial_codes, np.float32).reshape(
             count * restarts, self.noise_dim)
         repeat = lambda values: None if values is None else np.repeat(values, restarts, axis=0)  # noqa: E731
