@@ -21,8 +21,11 @@ def load_model(path, compile=True, safe_mode=True):
 
     import keras
 
-    import kinpaint.layers  # noqa: F401  (registers the classes)
-    import kinpaint.models  # noqa: F401
+    import kinpaint.layers  # noqa: F401  (registers the layers)
+    from kinpaint.model_kinds import model_kinds
+
+    for kind in model_kinds():  # registers the models through their kinds, so kinpaint.models can load presets
+        kind.load_class()
 
     if not zipfile.is_zipfile(path):
         size = os.path.getsize(path)

@@ -15,28 +15,13 @@ held in memory as crops. See docs/datasets.md for the licences.
 """
 
 import functools
-import importlib.util
-import os
 
 import numpy as np
 from PIL import Image
 
 from kinpaint.data.corpus.photo_sources import wheels
+from kinpaint.data.corpus.photo_sources.wheels import PHOTOGRAPHS, photograph_path  # noqa: F401  (public here)
 
-# name: (package, path inside the package, licence)
-PHOTOGRAPHS = {
-    "astronaut": ("skimage", "data/astronaut.png", "public domain (NASA)"),
-    "rocket": ("skimage", "data/rocket.jpg", "public domain (SpaceX)"),
-    "hubble_deep_field": ("skimage", "data/hubble_deep_field.jpg", "public domain (NASA)"),
-    "motorcycle_left": ("skimage", "data/motorcycle_left.png", "Middlebury 2014 stereo dataset"),
-    "motorcycle_right": ("skimage", "data/motorcycle_right.png", "Middlebury 2014 stereo dataset"),
-    "retina": ("skimage", "data/retina.jpg", "CC0 (Mikael Haggstrom)"),
-    "immunohistochemistry": ("skimage", "data/ihc.png", "no known copyright restrictions (CMMI)"),
-    "china": ("sklearn", "datasets/images/china.jpg", "CC BY 2.0 (danielbuechele)"),
-    "chelsea": ("skimage", "data/chelsea.png", "CC0 (Stefan van der Walt)"),
-    "coffee": ("skimage", "data/coffee.png", "CC0 (Rachel Michetti)"),
-    "flower": ("sklearn", "datasets/images/flower.jpg", "CC BY 2.0 (vultilion)"),
-}
 # The stereo pair stays together, so no test crop has a near-twin in training.
 SPLITS = {
     "train": ("astronaut", "rocket", "hubble_deep_field", "motorcycle_left",
@@ -48,21 +33,6 @@ CORPUS_SPLIT_SEEDS = {"train": 0, "val": 2, "test": 1}
 DEFAULT_COUNTS = {"train": 4000, "val": 600, "test": 600}
 PHOTO_SETS = ("auto", "wheels", "corpus")
 DECODED_PHOTOGRAPHS = 32  # corpus photographs kept decoded at a time
-
-
-def photograph_path(name):
-    """Path of a packaged photograph, without importing its (slow) package."""
-    package, inner, _ = PHOTOGRAPHS[name]
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError(
-            f"the built-in 'photos' dataset reads photographs shipped with {package}; "
-            "install them with: pip install 'kinpaint[photos]'"
-        )
-    path = os.path.join(list(spec.submodule_search_locations)[0], inner)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"photograph {name!r} missing from the installed {package}: {path}")
-    return path
 
 
 def load_photograph(name):
