@@ -86,3 +86,56 @@ def test_big_pictures_start_from_a_coarser_fill_and_reach_the_same_solution():
     hole = np.broadcast_to(masks == 0, exact.shape)
     assert np.abs(coarse_start - exact)[hole].mean() < 0.05  # already close before any full-size step
     np.testing.assert_allclose(harmonic_fill(image, masks, max_iterations=200), exact, atol=5e-3)
+
+
+def random_holes(shape, seed, edge=False):
+    """`(images, masks)`: smooth-ish random pictures and a random rectangle plus scattered
+    hole pixels in each; with `edge`, the rectangle reaches the picture's left or top edge."""
+    rng = np.random.default_rng(seed)
+    count, height, width = shape
+    images = rng.uniform(-1, 1, (count, height, width, 3)).astype(np.float32)
+    masks = (rng.uniform(size=(count, height, width, 1)) > 0.1).astype(np.float32)
+    for index, mask in enumerate(masks):
+        top, left = rng.integers(1, height // 2), rng.integers(1, width // 2)
+        if edge:
+            top, left = (0, left) if index % 2 else (top, 0)
+        mask[top : top + rng.integers(2, height // 2), left : left + rng.integers(2, width // 2)] = 0
+    return images, masks
+
+
+@pytest.mark.parametrize("shape, edge", [((3, 16, 16), False), ((2, 17, 23), True), ((1, 9, 40), True),
+                                         ((2, 31, 12), False)])
+def test_harmonic_fill_solves_only_around_the_holes_and_matches_the_whole_picture_solver(shape, edge):
+    from kinpaint import poisson
+
+    images, masks = random_holes(shape, seed=sum(shape), edge=edge)
+    masks[:, -2:] = 1  # the holes' box leaves some rows out: the crop is smaller than the picture
+    filled = poisson.harmonic_fill(images, masks).numpy()
+    whole = poisson._conjugate_gradient_fill(images, masks).numpy()
+    np.testing.assert_allclose(filled, whole, atol=2e-5)
+    exact = poisson_blend(images, masks, np.zeros_like(images), max_iterations=3000, tolerance=1e-7)
+    np.testing.assert_allclose(filled, exact, atol=1e-3)
+    known = np.broadcast_to(masks == 1, images.shape)
+    np.testing.assert_array_equal(filled[known], images[known])
+
+
+def test_harmonic_fill_in_a_graph_of_unknown_sizes_without_holes_and_without_known_pixels():
+    import tensorflow as tf
+
+    from kinpaint import poisson
+
+    fill = tf.function(poisson.harmonic_fill, input_signature=[tf.TensorSpec([None, None, None, 3]),
+                                                                tf.TensorSpec([None, None, None, 1])])
+    for shape in [(2, 13, 21), (1, 8, 8)]:
+        images, masks = random_holes(shape, seed=5)
+        np.testing.assert_allclose(fill(images, masks).numpy(), poisson._conjugate_gradient_fill(images, masks).numpy(),
+                                   atol=2e-5)
+    images, _ = random_holes((2, 10, 12), seed=6)
+    np.testing.assert_array_equal(fill(images, np.ones((2, 10, 12, 1), np.float32)).numpy(), images)
+    masks = np.ones((2, 10, 12, 1), np.float32)
+    masks[0] = 0  # nothing known: zeros; the other picture's single hole pixel is still solved
+    masks[1, 4, 5] = 0
+    filled = fill(images, masks).numpy()
+    np.testing.assert_array_equal(filled[0], 0)
+    around = images[1, 3, 5] + images[1, 5, 5] + images[1, 4, 4] + images[1, 4, 6]
+    np.testing.assert_allclose(filled[1, 4, 5], around / 4, atol=1e-5)
