@@ -39,7 +39,7 @@ PUBLIC_NAMES = {
 }
 PUBLIC_MODULES = ("baselines", "callbacks", "captions", "data", "evaluation", "export", "folders", "images",
                   "inpainting", "layers", "metrics", "model_kinds", "models", "options", "pictures", "poisson",
-                  "pretrained_models", "recipes", "run_config", "saving")
+                  "pretrained_models", "recipes", "resumed_settings", "run_config", "saving")
 
 __all__ = sorted(PUBLIC_NAMES) + list(PUBLIC_MODULES)
 

@@ -68,7 +68,8 @@ NOT_SETTINGS = ("command", "debug", "model", "kind", "run", "data", "out", "eval
 
 def run(args):
     from kinpaint.evaluation import evaluate_run
-    from kinpaint.recipes import check_resumed_settings, run_config, train
+    from kinpaint.recipes import run_config, train
+    from kinpaint.resumed_settings import check_resumed_settings
 
     settings = {name: value for name, value in vars(args).items()
                 if name not in NOT_SETTINGS and (name in RUN_FIELDS or value is not None)}
