@@ -5,7 +5,6 @@ import os
 
 from kinpaint.callbacks import TimeBudget
 from kinpaint.data import Store
-from kinpaint.files import write_text
 from kinpaint.evaluation import evaluate_model, write_table
 from kinpaint.options import CURVES_FILE, GRIDS_FOLDER, TABLE_FILE
 from kinpaint.recipes import train
@@ -49,12 +48,10 @@ def demo(out="kinpaint-output/demo", minutes=1.5, epochs=60, steps_per_epoch=20,
     model, _ = train(config, callbacks=[budget] if budget is not None else ())
     sizing = _sizing(budget, config)
     rows = evaluate_model(model, store, "test", caption_policy=config.caption_policy)
-    path = os.path.join(out, TABLE_FILE)
-    table = write_table(rows, path, "Demo: context encoder on the shapes test split")
     gain = rows["context encoder, captions"]["hole_psnr"] - rows["context encoder, no captions"]["hole_psnr"]
-    table += (f"\nCaptions {'add' if gain > 0 else 'change'} {gain:+.2f} dB hole PSNR over the same model without "
-              f"them, on {test_images} test images.\n\n{sizing}\n")
-    write_text(path, table)
+    summary = (f"Captions {'add' if gain > 0 else 'change'} {gain:+.2f} dB hole PSNR over the same model without "
+               f"them, on {test_images} test images.\n\n{sizing}")
+    table = write_table(rows, os.path.join(out, TABLE_FILE), "Demo: context encoder on the shapes test split", summary)
     paths = {"model": config.model_file, "loss curves": CURVES_FILE, "evaluation": TABLE_FILE,
              "image grids": GRIDS_FOLDER}
     return {label: os.path.join(out, name) for label, name in paths.items()}, table, sizing
@@ -68,5 +65,5 @@ def _sizing(budget, config):
     why = (f"one more epoch ({budget.last_epoch_seconds:.1f} s on this machine) would have overrun the "
            f"{budget.seconds:.0f} s budget" if budget.epochs_done < config.epochs else
            f"all {config.epochs} epochs fitted the {budget.seconds:.0f} s budget")
-    return (f"trained {budget.epochs_done} epochs of {steps} "
-            f"({budget.epochs_done * config.steps_per_epoch} steps) in {budget.elapsed:.0f} s: {why}")
+    total = f" ({budget.epochs_done * config.steps_per_epoch} steps)" if config.steps_per_epoch else ""
+    return f"trained {budget.epochs_done} epochs of {steps}{total} in {budget.elapsed:.0f} s: {why}"

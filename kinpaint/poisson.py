@@ -111,8 +111,7 @@ def harmonic_fill(images, masks, max_iterations=60, tolerance=1e-4):
     solved = _harmonic_solve(crop(images), crop(masks), crop(flat), max_iterations, tolerance)  # 0 at known pixels
     height, width = tf.shape(images)[1], tf.shape(images)[2]
     solved = _with_channels_of(tf.pad(solved, [[0, 0], [top, height - bottom], [left, width - right], [0, 0]]), images)
-    has_border = tf.reduce_any(masks >= 0.5, axis=(1, 2, 3))[:, None, None, None]
-    return tf.stop_gradient(composite(images, masks, tf.where(has_border, solved, flat)))
+    return tf.stop_gradient(_known_kept(images, masks, solved, flat))
 
 
 CROP_MARGIN = 1
@@ -158,9 +157,8 @@ def _conjugate_gradient_fill(images, masks, max_iterations=60, tolerance=1e-4):
     images = tf.cast(images, tf.float32)
     masks = tf.cast(masks, tf.float32)
     flat = tf.broadcast_to(known_mean_colour(images, masks), tf.shape(images))
-    solved = _harmonic_solve(images, masks, flat, max_iterations, tolerance)
-    has_border = tf.reduce_any(masks >= 0.5, axis=(1, 2, 3))[:, None, None, None]
-    return tf.stop_gradient(composite(images, masks, tf.where(has_border, solved, flat)))
+    return tf.stop_gradient(_known_kept(images, masks, _harmonic_solve(images, masks, flat, max_iterations, tolerance),
+                                        flat))
 
 
 COARSE_TO_FINE_ABOVE = 96
@@ -193,5 +191,11 @@ def _blend(images, masks, fills, max_iterations, tolerance, start=None):
     holes = tf.broadcast_to(tf.cast(masks < 0.5, tf.float32), tf.shape(images))
     start = fills if start is None else start
     solved = _solve(images, holes, fills, start, tf.cast(max_iterations, tf.int32), tf.constant(float(tolerance)))
+    return _known_kept(images, masks, solved, fills)
+
+
+def _known_kept(images, masks, solved, fallback):
+    """The known pixels of `images` with `solved` in the holes; `fallback` for an image with
+    no known pixel (no border to solve from)."""
     has_border = tf.reduce_any(masks >= 0.5, axis=(1, 2, 3))[:, None, None, None]
-    return composite(images, masks, tf.where(has_border, solved, fills))
+    return composite(images, masks, tf.where(has_border, solved, fallback))

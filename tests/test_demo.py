@@ -57,3 +57,15 @@ def test_demo_trains_for_its_budget_and_says_how_it_was_sized(tmp_path, capsys):
     assert "dB hole PSNR over the same model without them, on 16 test images" in table
     assert main(argv) == 2  # the run exists: nothing is replaced without --force
     assert "--force" in capsys.readouterr().err
+
+
+def test_the_sizing_line_of_a_budgeted_run_of_whole_passes_counts_no_steps():
+    from kinpaint.demo import _sizing
+    from kinpaint.run_config import RunConfig
+
+    budget = TimeBudget(90)
+    budget.epochs_done, budget.last_epoch_seconds, budget.elapsed = 3, 25.0, 75.0
+    config = RunConfig("context-encoder", "shapes.h5", "out", epochs=6, steps_per_epoch=None)
+    assert _sizing(budget, config) == ("trained 3 epochs of one pass over the training images in batches of 64 in "
+                                       "75 s: one more epoch (25.0 s on this machine) would have overrun the 90 s "
+                                       "budget")

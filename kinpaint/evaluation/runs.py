@@ -63,13 +63,16 @@ def evaluate_run(model, config, search=None, max_images=64):
     return write_table(rows, os.path.join(config.out, TABLE_FILE), f"{title} on {config.data} ({split or 'all'})")
 
 
-def write_table(rows, path, title):
-    """Write the evaluation table as Markdown to `path`; returns the text."""
+def write_table(rows, path, title, summary=None):
+    """Write the evaluation table as Markdown to `path`, with `summary` (text) after it; returns
+    the text."""
     columns = TABLE_COLUMNS
     if any("bits_per_dim" in row for row in rows.values()):
         columns += ("bits_per_dim",)
     intervals = any(f"{column}_low" in row for row in rows.values() for column in columns)
     note = f"\n- {INTERVALS_NOTE}\n" if intervals else ""
     text = f"# {title}\n\n```\n{format_table(rows, columns)}\n```\n{note}"
+    if summary:
+        text += f"\n{summary}\n"
     write_text(path, text)
     return text
