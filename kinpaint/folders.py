@@ -1,9 +1,11 @@
 """Filling every picture of a folder in batches (`kinpaint inpaint --images DIR --out DIR`).
 
 The filled pictures mirror the folder's layout under `out`, one file a picture, each
-written atomically: a rerun skips those already there and does the rest. A picture that
-cannot be filled (unreadable, no mask, a mask of another size, ...) is reported with its
-reason and the others go on.
+written atomically and recorded in `out`'s `kinpaint.files.OutputRecord`: a rerun skips those
+it wrote and does the rest, `force` fills them again, and a file in `out` that the command
+did not write (or that changed since) is never replaced nor counted as done: its picture
+fails, naming it. A picture that cannot be filled (unreadable, no mask, a mask of another
+size, ...) is reported with its reason and the others go on.
 """
 
 import dataclasses
@@ -12,6 +14,7 @@ import re
 import sys
 import time
 
+from kinpaint.files import OutputRecord, shown_path
 from kinpaint.pictures import WHOLE_PICTURE_PIXELS
 
 SUMMARY_LINES = 50  # failures listed in full; more are counted
@@ -41,13 +44,14 @@ class FolderSummary:
         return not self.failed
 
     def text(self):
-        """A few lines: the counts, the speed, and each failure with its reason."""
+        """A few lines: the counts, the speed, and each failure with its reason; names are shown
+        escaped (`kinpaint.files.shown_path`), so a name cannot break a line nor the output's encoding."""
         rate = f", {len(self.written) / self.seconds:.2f} pictures/s" if self.written and self.seconds > 0 else ""
         counts = (f"{self.pictures} picture(s): {len(self.written)} filled, {len(self.skipped)} already done "
                   f"(skipped), {len(self.failed)} failed; {self.seconds:.1f} s{rate}")
         lines = [counts]
         for picture, reason in self.failed[:SUMMARY_LINES]:
-            lines.append(f"  failed: {picture}: {reason}")
+            lines.append(f"  failed: {shown_path(picture)}: {shown_path(reason)}")
         if len(self.failed) > SUMMARY_LINES:
             lines.append(f"  ... and {len(self.failed) - SUMMARY_LINES} more")
         return "\n".join(lines)
@@ -104,8 +108,10 @@ def inpaint_folder(model, images, out, masks=None, centre=False, batch_size=8, c
         captions, method, fill_options: as in `inpaint_file`, for every picture.
         suffix: the outputs' format (`kinpaint.images.OUTPUT_FORMATS`); `.png` keeps the known
             pixels exact.
-        force: fill again pictures whose output exists (by default they are skipped, so a
-            rerun resumes an interrupted run). Inputs are never replaced.
+        force: fill again pictures whose output this command wrote before (by default they are
+            skipped, so a rerun resumes an interrupted run). Inputs are never replaced, nor a
+            file in `out` that the command did not write (`out/.kinpaint-outputs.jsonl` lists
+            those it wrote): such a picture fails, naming the file.
         log: where notes and the summary go (a function of one string).
         progress: `progress(done, total, failed)` after each picture, e.g. `ProgressLine()`.
         max_pixels: as in `inpaint_full_resolution`.
@@ -131,6 +137,7 @@ def inpaint_folder(model, images, out, masks=None, centre=False, batch_size=8, c
     _check_out_folder(out, images, mask_folder)
     excluded = [out] + ([mask_folder] if mask_folder else [])
     summary = FolderSummary()
+    record = OutputRecord(out)
     items = _plan(images, out, suffix, excluded, summary)
     inputs = {_real(item.picture) for item in items}
     mask_table = _mask_table(mask_folder, excluded=[out]) if mask_folder else None
@@ -142,16 +149,19 @@ def inpaint_folder(model, images, out, masks=None, centre=False, batch_size=8, c
         inputs.add(_real(model))
     pending = []
     for item in items:
+        state = record.state(item.output)
         if _real(item.output) in inputs:
             summary.failed.append((item.picture, f"its output {item.output} would overwrite an input"))
-        elif os.path.exists(item.output) and not force:
+        elif state in ("foreign", "changed"):
+            summary.failed.append((item.picture, f"its output {record.refusal(item.output, 'kinpaint inpaint')}"))
+        elif state == "written" and not force:
             summary.skipped.append(item.output)
         else:
             pending.append(item)
     _remove_stale_temporaries(out, {item.output for item in pending})
     if pending:
         _fill_all(model, pending, masks, mask_table, centre, int(batch_size), captions, method, log, progress,
-                  max_pixels, summary, fill_options)
+                  max_pixels, summary, fill_options, record)
     summary.seconds = time.perf_counter() - started
     log(summary.text())
     return summary
@@ -175,8 +185,11 @@ def _check_out_folder(out, images, mask_folder):
         raise ValueError(f"--out {out} looks like a picture's name; with --images, --out is a folder")
     for what, folder in (("--images", images), ("--masks", mask_folder)):
         if folder is not None and _real(out) == _real(folder):
-            raise ValueError(f"--out {out} is the {what} folder: the filled pictures would replace its files; "
-                             "choose another folder")
+            raise ValueError(f"--out {shown_path(out)} is the {what} folder: the filled pictures would replace its "
+                             "files; choose another folder")
+    if mask_folder is not None and _real(images) == _real(mask_folder):
+        raise ValueError(f"--images {shown_path(images)} and --masks {shown_path(mask_folder)} are the same folder: "
+                         "each picture would be its own mask; give the masks' own folder")
 
 
 def _walk_images(folder, excluded):
@@ -216,20 +229,25 @@ def _mask_table(folder, excluded):
 
 
 def _remove_stale_temporaries(out, outputs):
-    """Remove what a killed run left of the temporary files of `outputs` (`kinpaint.files.atomic_path`)."""
+    """Remove what a killed run left of the temporary files of `outputs` (`kinpaint.files.atomic_path`;
+    an output's temporary file has one of its own while the picture is saved into it)."""
     pattern = re.compile(r"^\.(?P<name>.+)\.[^.]+\.tmp(\.[^.]*)?$")
     if not os.path.isdir(out):
         return
     wanted = {_real(path) for path in outputs}
     for directory, _, files in os.walk(out):
         for name in files:
-            match = pattern.match(name)
-            if match and _real(os.path.join(directory, match["name"])) in wanted:
-                os.remove(os.path.join(directory, name))
+            match, target = pattern.match(name), name
+            while match:
+                target = match["name"]
+                if _real(os.path.join(directory, target)) in wanted:
+                    os.remove(os.path.join(directory, name))
+                    break
+                match = pattern.match(target)
 
 
 def _fill_all(model, pending, masks, mask_table, centre, batch_size, captions, method, log, progress, max_pixels,
-              summary, fill_options):
+              summary, fill_options, record):
     from kinpaint.images import ImageError, load_image, save_image
     from kinpaint.pictures import fill_settings, inpaint_pictures, load_inpainter_model, picture_centre_mask
 
@@ -254,7 +272,8 @@ def _fill_all(model, pending, masks, mask_table, centre, batch_size, captions, m
             return report(len(batch))
         for item, pixels in zip(batch, filled):
             try:
-                save_image(item.output, pixels)
+                with record.writing(item.output) as temporary:
+                    save_image(temporary, pixels)
                 summary.written.append(item.output)
             except OSError as error:
                 summary.failed.append((item.picture, f"could not write {item.output}: {error}"))

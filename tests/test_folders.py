@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from kinpaint.cli.main import main
+from kinpaint.files import OUTPUTS_RECORD
 from kinpaint.folders import FolderSummary, ProgressLine, inpaint_folder
 from kinpaint.pictures import picture_centre_mask
 from test_pictures import Recording, picture, write_mask
@@ -42,8 +43,9 @@ FILLED = ("a.png", "b.png", "c.png", "e.png", "sub/d.png")
 
 
 def outputs(out):
+    """The files below `out`, but for the record of those the command wrote (`OUTPUTS_RECORD`)."""
     return sorted(os.path.relpath(os.path.join(root, name), out).replace(os.sep, "/")
-                  for root, _, names in os.walk(out) for name in names)
+                  for root, _, names in os.walk(out) for name in names if name != OUTPUTS_RECORD)
 
 
 @pytest.mark.slow
@@ -151,6 +153,45 @@ def test_an_output_that_would_replace_an_input_fails_alone(tmp_path, tiny_fourie
                                f"its output {pictures / 'x.png'} would overwrite an input")]
     assert summary.written == [str(tmp_path / "x.png")]
     assert (pictures / "x.png").read_bytes() == before
+
+
+def test_a_file_the_user_had_in_out_is_neither_replaced_nor_counted_as_done(folder, tiny_fourier, tmp_path):
+    pictures, _, _ = folder
+    out = tmp_path / "out"
+    out.mkdir()
+    Image.fromarray(picture(seed=9)).save(out / "a.png")  # the user's own picture, named as an output
+    mine = (out / "a.png").read_bytes()
+    for force in (False, True):
+        summary = inpaint_folder(tiny_fourier, pictures, out, centre=True, force=force, log=lambda text: None)
+        failed = dict(summary.failed)
+        assert str(out / "a.png") not in summary.skipped + summary.written
+        assert re.search(r"a\.png was not written by kinpaint inpaint .* it is left as it is, even with --force",
+                         failed[str(pictures / "a.png")])
+        assert (out / "a.png").read_bytes() == mine
+    assert len(summary.written) == 6  # --force filled the others again
+    # An output the user changed since kinpaint wrote it is left alone too.
+    Image.fromarray(picture(seed=10)).save(out / "c.png")
+    edited = (out / "c.png").read_bytes()
+    summary = inpaint_folder(tiny_fourier, pictures, out, centre=True, force=True, log=lambda text: None)
+    assert "has changed since kinpaint inpaint wrote it" in dict(summary.failed)[str(pictures / "c.png")]
+    assert (out / "c.png").read_bytes() == edited and len(summary.written) == 5
+
+
+def test_images_and_masks_cannot_be_the_same_folder(folder, tiny_fourier, tmp_path):
+    pictures, _, _ = folder
+    with pytest.raises(ValueError, match=r"--images .*pictures and --masks .*pictures/ are the same folder"):
+        inpaint_folder(tiny_fourier, pictures, tmp_path / "out", masks=f"{pictures}/", log=lambda text: None)
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_summary_shows_every_name_on_its_own_line_in_any_encoding():
+    forged = "x.png: fine\n  failed: y.png"
+    undecodable = os.fsdecode(b"caf\xe9.png")
+    summary = FolderSummary(pictures=2, failed=[(forged, "unreadable"), (undecodable, f"no mask: m/{undecodable}")])
+    text = summary.text()
+    assert text.splitlines()[1:] == ["  failed: x.png: fine\\n  failed: y.png: unreadable",
+                                     "  failed: caf\\xe9.png: no mask: m/caf\\xe9.png"]
+    text.encode("utf-8")  # printable on any UTF-8 terminal
 
 
 @pytest.mark.slow
