@@ -19,10 +19,11 @@ import os
 import h5py
 import numpy as np
 
-from kinpaint.files import atomic_path, check_can_write
+from kinpaint.data.store_layout import FORMAT, INCOMPLETE_EMBEDDINGS, MAX_IMAGE_SIDE, VERSION, StoreError, check_layout
+from kinpaint.files import atomic_path, check_can_write, remove_stale_temporaries
 
-FORMAT = "kinpaint-store"
-VERSION = 1
+__all__ = ["FORMAT", "MAX_IMAGE_SIDE", "VERSION", "Store", "StoreError", "write_store"]
+
 CHUNK_IMAGES = 64
 _WRITE_BLOCK = 1024
 _TEXT = h5py.string_dtype("utf-8")
@@ -33,7 +34,7 @@ def write_store(path, reader, force=False, progress=True, source=""):
 
     The file is written under a temporary name and renamed at the end, so an
     interrupted run leaves nothing behind and an existing file stays untouched
-    unless `force` is true.
+    unless `force` is true; a temporary file a killed run left beside `path` is removed.
 
     Returns:
         the reader's `Report` (what was skipped and converted).
@@ -47,6 +48,7 @@ def write_store(path, reader, force=False, progress=True, source=""):
     if os.path.isdir(path) or (os.path.exists(path) and not h5py.is_hdf5(path)):
         raise FileExistsError(f"{path} exists and is not a kinpaint store; --force replaces stores only, so it "
                               "is left as it is: choose another --out")
+    remove_stale_temporaries(path)  # a killed run's, left beside the store
     bar = _progress_bar(len(reader)) if progress else None
     with atomic_path(path) as temporary:
         with h5py.File(temporary, "w") as file:
@@ -86,6 +88,8 @@ class _Writer:
 
     def _create(self, shape):
         height, width, _ = shape
+        if height != width or not 1 <= height <= MAX_IMAGE_SIDE:
+            raise ValueError(f"a store's images are square, with a side of 1 to {MAX_IMAGE_SIDE}; got {width}x{height}")
         self.file.create_dataset(
             "images", (0, height, width, 3), np.uint8, maxshape=(None, height, width, 3),
             chunks=(CHUNK_IMAGES, height, width, 3),
@@ -147,12 +151,17 @@ def _progress_bar(target):
 class Store:
     """Read access to a store, plus adding caption embeddings to its cache.
 
+    Opening a store checks what it declares against its data (`check_layout`): a store is
+    data a user may have been sent, so its shapes, counts, splits and attributes are never
+    taken on trust.
+
     Args:
         path: the `.h5` file written by `write_store` / `kinpaint prepare`.
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: the file is not a kinpaint store; the message names it.
+        StoreError (a `ValueError`): the file is not a kinpaint store, or its attributes and
+            datasets disagree; the message names the file and the attribute or dataset.
     """
 
     def __init__(self, path):
@@ -161,20 +170,16 @@ class Store:
             raise FileNotFoundError(f"store not found: {self.path}")
         try:
             with h5py.File(self.path, "r") as file:
-                attrs = dict(file.attrs)
-                self.num_images = int(file["images"].shape[0]) if "images" in file else 0
-                self.num_captions = int(file["captions"].shape[0]) if "captions" in file else 0
-                self.embedding_names = tuple(file["embeddings"]) if "embeddings" in file else ()
-        except OSError as error:
-            raise ValueError(f"{self.path}: not a readable HDF5 file ({error})") from error
-        if attrs.get("format") != FORMAT:
-            raise ValueError(f"{self.path}: not a kinpaint store (run `kinpaint prepare` to make one)")
-        if int(attrs["version"]) > VERSION:
-            raise ValueError(f"{self.path}: store version {attrs['version']} is newer than this kinpaint")
-        self.image_size = int(attrs["image_size"])
-        self.splits = {name: tuple(span) for name, span in json.loads(attrs["splits"]).items()}
-        self.source = str(attrs.get("source", ""))
-        self.report = str(attrs.get("report", ""))
+                layout = check_layout(file, self.path)
+        except (OSError, RuntimeError) as error:  # h5py's, for a damaged file
+            raise StoreError(f"{self.path}: not a readable HDF5 file ({error})") from error
+        self.num_images = layout["images"]
+        self.num_captions = layout["captions"]
+        self.embedding_names = layout["embeddings"]
+        self.image_size = layout["image_size"]
+        self.splits = layout["splits"]
+        self.source = layout["source"]
+        self.report = layout["report"]
         self._file = None
 
     def __len__(self):
@@ -260,7 +265,7 @@ class Store:
         with h5py.File(self.path, "a") as file:
             captions = file["captions"]
             group = file.require_group("embeddings")
-            temporary = f".incomplete-{name}"
+            temporary = f"{INCOMPLETE_EMBEDDINGS}{name}"
             if temporary in group:
                 del group[temporary]
             dataset = None
