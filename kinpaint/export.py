@@ -33,6 +33,10 @@ ENDPOINT = "serve"
 ONNX_OPSET = 17
 INPUT_NAMES = ("image", "mask", "caption")
 OUTPUT_NAME = "output_0"  # the name Keras' ExportArchive gives a single output
+FILE_SUFFIXES = {"tflite": ".tflite", "onnx": ".onnx"}  # what `load_exported` reads a file by
+# What a SavedModel folder holds (TensorFlow's writers); `force` replaces a folder holding nothing else.
+SAVED_MODEL_PARTS = ("saved_model.pb", "saved_model.pbtxt", "fingerprint.pb", "keras_metadata.pb", "assets",
+                     "assets.extra", "variables")
 # Largest |exported - model.inpaint| accepted on pictures in [-1, 1] (tests/test_export.py;
 # benchmarks/export_check.py measures it): the SavedModel runs the same kernels; TFLite and
 # ONNX differ by the DFT matrices' float32 rounding and their runtimes' convolution kernels.
@@ -47,20 +51,21 @@ def export_model(model, out, format="saved_model", size=None, dynamic=None, forc
             `ContextEncoder` (caption vectors or none), a `.keras` path or a pretrained name
             (`kinpaint.pretrained_models.resolve_model`).
         out: the SavedModel folder, `.tflite` file or `.onnx` file to write (atomically:
-            a temporary beside it, renamed into place).
+            a temporary beside it, renamed into place); never the model's own file, nor a
+            folder holding it.
         format: one of `FORMATS`.
         size: `(height, width)`: a graph for pictures of that size only (any batch).
         dynamic: a graph for pictures of any size (a FourierInpainter, not a ContextEncoder).
             By default the model's `export_size`: a FourierInpainter for any size, a
             ContextEncoder at its `image_size`.
-        force: replace an existing `out` (a folder only if it holds a SavedModel).
+        force: replace an existing `out` (a folder only if it holds a SavedModel and nothing else).
 
     The graph computes in float32: a mixed-precision model is rebuilt in float32 with its weights.
     """
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {format!r}")
     out = Path(out)
-    _check_out(out, format, force)
+    _check_out(out, format, force, model)
     from kinpaint.pretrained_models import resolve_model
 
     model = float32_model(_exportable(resolve_model(model)))
@@ -329,14 +334,37 @@ def _rename_tensor(graph, old, new):
             value.name = new
 
 
-def _check_out(out, format, force):
-    from kinpaint.files import check_can_write
+def _check_out(out, format, force, model):
+    """Refuse an `out` that is the model's file (or holds it), that `load_exported` would not
+    read as `format`, or that holds what a SavedModel does not (even with `force`)."""
+    from kinpaint.files import check_can_write, check_not_an_input
 
+    check_not_an_input(out, {"model": model})
     if format != "saved_model" and out.is_dir():
         raise IsADirectoryError(f"{out} is a folder; --format {format} writes one file (e.g. model.{format})")
-    if format == "saved_model" and out.exists() and force and not (out / "saved_model.pb").exists():
-        raise FileExistsError(f"{out} exists and is not a SavedModel folder; refusing to replace it, even with --force")
+    if format != "saved_model" and out.suffix != FILE_SUFFIXES[format]:
+        raise ValueError(f"--format {format} writes a {FILE_SUFFIXES[format]} file; --out {out} ends otherwise "
+                         f"(e.g. {out.with_suffix(FILE_SUFFIXES[format]).name})")
+    if format == "saved_model" and out.exists() and force:
+        if not (out / "saved_model.pb").exists():
+            raise FileExistsError(f"{out} exists and is not a SavedModel folder; refusing to replace it, even with "
+                                  "--force")
+        foreign = _not_saved_model_parts(out)
+        if foreign:
+            raise FileExistsError(f"{out} holds {foreign[0]}, which is not part of a SavedModel; refusing to replace "
+                                  "the folder, even with --force: move it away or choose another --out")
     check_can_write(out, force)
+
+
+def _not_saved_model_parts(folder):
+    """The paths inside a SavedModel `folder` that are no part of one (`SAVED_MODEL_PARTS`;
+    `variables/` holds its index and data shards only)."""
+    foreign = [folder / name for name in sorted(os.listdir(folder)) if name not in SAVED_MODEL_PARTS]
+    variables = folder / "variables"
+    if variables.is_dir():
+        foreign += [variables / name for name in sorted(os.listdir(variables))
+                    if name != "variables.index" and not name.startswith("variables.data-")]
+    return foreign
 
 
 def _folder_of(path):

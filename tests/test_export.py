@@ -191,3 +191,37 @@ def test_command_line_export_refuses_to_overwrite_then_replaces_with_force(tmp_p
     assert load_exported(out).size == (16, 16)
     assert main(argv + ["--force", "--dynamic"]) == 2
     assert "a ContextEncoder fills 16x16 pictures only" in capsys.readouterr().err
+
+
+def test_export_never_replaces_its_model_nor_a_folder_holding_it(tmp_path):
+    model = ContextEncoder(image_size=16, widths=(8, 16), precision="float32")
+    model.compile()
+    path = tmp_path / "context.keras"
+    model.save(path)
+    saved = path.read_bytes()
+    os.link(path, tmp_path / "linked.onnx")
+    os.symlink(path, tmp_path / "pointer.tflite")
+    for out, format in ((path, "saved_model"), (path, "onnx"), (tmp_path / "linked.onnx", "onnx"),
+                        (tmp_path / "pointer.tflite", "tflite"), (tmp_path, "saved_model")):
+        with pytest.raises(ValueError, match=r"--out .* (is|holds) the model .*context.keras: .*even with --force"):
+            export_model(str(path), out, format, force=True)
+    assert path.read_bytes() == saved
+
+
+def test_export_writes_the_suffix_its_format_is_read_by(fourier, tmp_path):
+    with pytest.raises(ValueError, match=r"--format onnx writes a .onnx file; --out .*model.keras ends otherwise"):
+        export_model(fourier, tmp_path / "model.keras", "onnx")
+    with pytest.raises(ValueError, match=r"--format tflite writes a .tflite file"):
+        export_model(fourier, tmp_path / "model.onnx", "tflite")
+    assert os.listdir(tmp_path) == []
+
+
+def test_force_replaces_a_saved_model_folder_only_when_it_holds_nothing_else(fourier, tmp_path):
+    out = tmp_path / "exported"
+    (out / "variables").mkdir(parents=True)
+    for part in ("saved_model.pb", "fingerprint.pb", "variables/variables.index", "variables/variables.data-00000-of-00001"):
+        (out / part).write_bytes(b"a SavedModel's part")
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match=r"holds .*notes.txt, which is not part of a SavedModel"):
+        export_model(fourier, out, "saved_model", force=True)
+    assert (out / "notes.txt").read_text() == "mine"
