@@ -157,3 +157,34 @@ def test_force_replaces_stores_only_never_a_datasets_own_files(tmp_path):
     store = tmp_path / "s.h5"
     write_store(str(store), open_reader("shapes", counts={"train": 2}), progress=False)
     write_store(str(store), open_reader("shapes", counts={"train": 3}), force=True, progress=False)
+
+
+def test_the_next_run_removes_a_killed_runs_temporary_store(tmp_path):
+    path = tmp_path / "s.h5"
+    stale = tmp_path / ".s.h5.abcd1234.tmp.h5"  # what atomic_path names it while prepare writes
+    stale.write_bytes(b"half a store")
+    other = tmp_path / ".t.h5.abcd1234.tmp.h5"  # another store's: left alone
+    other.write_bytes(b"half another store")
+    write_store(str(path), ListReader(examples()), progress=False)
+    assert sorted(os.listdir(tmp_path)) == [".t.h5.abcd1234.tmp.h5", "s.h5"]
+
+
+def test_write_store_refuses_images_a_store_cannot_hold(tmp_path):
+    from kinpaint.data.store import MAX_IMAGE_SIDE
+
+    wide = [Example("wide", np.zeros((8, 10, 3), np.uint8), ["x"], "train")]
+    with pytest.raises(ValueError, match=r"square, with a side of 1 to \d+; got 10x8"):
+        write_store(str(tmp_path / "s.h5"), ListReader(wide), progress=False)
+    assert os.listdir(tmp_path) == []
+    from kinpaint.cli.main import main
+
+    assert main(["prepare", "shapes", "--out", str(tmp_path / "s.h5"), "--size", str(MAX_IMAGE_SIDE + 1)]) == 2
+    assert os.listdir(tmp_path) == []
+
+
+def test_an_unfinished_embeddings_cache_is_not_listed(tmp_path):
+    path = str(tmp_path / "s.h5")
+    write_store(path, ListReader(examples()), progress=False)
+    with h5py.File(path, "a") as file:  # a run killed while embedding leaves this
+        file["embeddings"].create_dataset(".incomplete-minilm", (3, 4), np.float32)
+    assert Store(path).embedding_names == ()

@@ -18,7 +18,7 @@ def add_parser(commands):
                         help="instead of a store: write the caption pickle of an IFT6266 folder as JSON lines "
                         "(read as plain data; the folder is then read from them, name it DIR/captions.jsonl)")
     parser.add_argument("--format", choices=FORMATS, help="layout of SOURCE (default: detected)")
-    parser.add_argument("--size", type=positive_int, default=64, help="image side in pixels (default 64)")
+    parser.add_argument("--size", type=positive_int, default=64, help="image side in pixels (default 64, at most 1024)")
     parser.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the built-in datasets")
     parser.add_argument(
         "--count", action="append", default=[], metavar="SPLIT=N",
@@ -52,6 +52,10 @@ def run(args):
         return convert(args)
     if not args.out:
         raise ValueError("--out STORE.h5 is required (or --convert-captions OUT.jsonl)")
+    from kinpaint.data.store_layout import MAX_IMAGE_SIDE
+
+    if args.size > MAX_IMAGE_SIDE:
+        raise ValueError(f"--size {args.size}: a store's images have a side of at most {MAX_IMAGE_SIDE} pixels")
     from kinpaint.data.sources import open_reader
     from kinpaint.data.store import Store, write_store
 
