@@ -22,7 +22,7 @@ from kinpaint.callbacks import (
 )
 from kinpaint.captions import CaptionSetup
 from kinpaint.data import Store
-from kinpaint.files import remove_stale_temporaries_in
+from kinpaint.files import check_not_an_input, remove_stale_temporaries_in
 from kinpaint.models.losses import TrainingDiverged
 from kinpaint.model_kinds import model_kind, model_kinds
 from kinpaint.models.serialization import transfer_weights
@@ -173,6 +173,9 @@ def train(config, callbacks=()):
     store = Store(config.data)
     paths = {name: os.path.join(config.out, name)
              for name in (config.model_file, HISTORY_FILE, CURVES_FILE, GRIDS_FOLDER, TABLE_FILE)}
+    for name in (config.model_file, HISTORY_FILE, CURVES_FILE, TABLE_FILE):  # never a run's input, even with --force
+        check_not_an_input(paths[name], {"--data store": config.data, "--init model": config.init},
+                           described=f"the run's {name} in --out {config.out}")
     existing = os.path.exists(paths[config.model_file])
     if existing and not (config.resume or config.force):
         raise FileExistsError(f"{paths[config.model_file]} exists: pass --resume to continue it or --force to "

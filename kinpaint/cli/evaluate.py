@@ -1,7 +1,11 @@
 """`kinpaint evaluate --data D --methods M1 M2 ... --out DIR`: one table for every method."""
 
+import os
+
 from kinpaint.cli.arguments import add_trust_flag, nonnegative_int, positive_int
 from kinpaint.options import MASK_KINDS
+
+REPORT_FILES = ("results.md", "results.csv", "grid.png")  # what kinpaint.evaluation.write_report writes
 
 
 def add_parser(commands):
@@ -31,8 +35,21 @@ def add_parser(commands):
     parser.add_argument("--steps", type=nonnegative_int, default=200,
                         help="DCGAN files: semantic inpainting's step budget")
     parser.add_argument("--out", required=True, help="the folder of the report")
-    parser.add_argument("--force", action="store_true", help="replace the report in an existing --out")
+    parser.add_argument("--force", action="store_true",
+                        help="replace the report kinpaint evaluate wrote in an existing --out (never other files)")
     parser.set_defaults(run=run)
+
+
+def check_report_folder(args):
+    """Refuse, before any work, an --out that cannot take the report (see
+    `kinpaint.files.check_output_folder`); returns its `OutputRecord`."""
+    from kinpaint.files import check_output_folder
+
+    inputs = {"--data store": args.data, "--embeddings file": args.embeddings}
+    for method in args.methods:
+        inputs[f"method {method}"] = method.rpartition("@")[0] if "@" in method else method
+    return check_output_folder(args.out, REPORT_FILES, force=args.force, inputs=inputs,
+                               command="kinpaint evaluate")
 
 
 def run(args):
@@ -41,10 +58,12 @@ def run(args):
 
     from kinpaint.evaluation import evaluate, markdown
 
+    record = check_report_folder(args)
     command = "kinpaint " + " ".join(shlex.quote(argument) for argument in sys.argv[1:]) if sys.argv else None
     evaluation = evaluate(args.data, args.methods, split=args.split, masks=args.masks, count=args.count,
                           seed=args.seed, batch_size=args.batch_size, captions=args.captions,
                           embeddings=args.embeddings, search={"restarts": args.restarts, "steps": args.steps},
                           out=args.out, force=args.force, command=command)
+    record.record_written(os.path.join(args.out, name) for name in REPORT_FILES)
     print(markdown(evaluation))
     print(f"report written to {args.out}")
