@@ -3,7 +3,9 @@
     inpaint(images, masks, captions=None) -> images
 
 - `images`: float32 `(B, H, W, 3)` in [-1, 1] (the hole's content is ignored);
-- `masks`: `(B, H, W, 1)`, 1 = known pixel, 0 = hole;
+- `masks`: `(B, H, W, 1)`, 1 = known pixel, 0 = hole; a soft mask (an anti-aliased edge, a
+  resized mask) is rounded at 0.5: a value of at least 0.5 is known, below 0.5 a hole
+  (`SOFT_MASK_THRESHOLD`, applied by `fill_inputs` for every model's fill);
 - `captions`: `(B,)` strings or `(B, D)` vectors, or `None`;
 - returns float32 `(B, H, W, 3)` in [-1, 1] with the known pixels returned exactly.
 
@@ -19,6 +21,7 @@ import tensorflow as tf
 from keras import ops
 
 IMAGE_RANGE_SLACK = 0.01  # float rounding around [-1, 1] that is still accepted
+SOFT_MASK_THRESHOLD = 0.5  # a mask value at least this is a known pixel, below it a hole
 
 
 @runtime_checkable
@@ -72,10 +75,11 @@ def check_inpainter(model):
 def fill_inputs(images, masks, owner, size=None, reads_hole=False):
     """`(images, masks)` of a fill as float32 NumPy arrays, checked once for every fill (a
     model's `inpaint`, an exported graph's): images `(B, H, W, 3)` and masks `(B, H, W, 1)`,
-    `(H, W)` = `size` unless it is None, values as `check_image_values` wants them. The hole's
-    content is set to 0 (a fill must not read it, and NaN there is harmless) unless
-    `reads_hole` (a likelihood of the true hole values, checked everywhere). `owner` names the
-    model in errors."""
+    `(H, W)` = `size` unless it is None, values as `check_image_values` wants them. The masks
+    come back binary, rounded at `SOFT_MASK_THRESHOLD` (a soft mask's 0.3 is a hole, 0.7 a
+    known pixel), so a fill never blends a hole into its result. The hole's content is set to
+    0 (a fill must not read it, and NaN there is harmless) unless `reads_hole` (a likelihood of
+    the true hole values, checked everywhere). `owner` names the model in errors."""
     images = np.asarray(images, np.float32)
     masks = np.asarray(masks, np.float32)
     height, width = ("H", "W") if size is None else size
@@ -84,8 +88,9 @@ def fill_inputs(images, masks, owner, size=None, reads_hole=False):
         raise ValueError(f"{owner} takes images (batch, {height}, {width}, 3) and masks (batch, {height}, {width}, 1); "
                          f"got {images.shape} and {masks.shape}")
     check_image_values(images, np.ones_like(masks) if reads_hole else masks, owner)
+    masks = (masks >= SOFT_MASK_THRESHOLD).astype(np.float32)
     if not reads_hole:
-        images = np.where(masks >= 0.5, images, 0.0).astype(np.float32)
+        images = np.where(masks == 1.0, images, 0.0).astype(np.float32)
     return images, masks
 
 
@@ -98,7 +103,7 @@ def check_image_values(images, masks, owner):
     if masks.size and (masks.min() < 0 or masks.max() > 1):
         raise ValueError(f"{owner} takes masks in [0, 1] (1 = known pixel, 0 = hole); got values in "
                          f"[{masks.min():g}, {masks.max():g}]")
-    known = np.broadcast_to(masks >= 0.5, images.shape)
+    known = np.broadcast_to(masks >= SOFT_MASK_THRESHOLD, images.shape)
     values = images[known]
     if values.size and not np.isfinite(values).all():
         raise ValueError(f"{owner} got {int((~np.isfinite(values)).sum())} NaN or infinite values in the known "

@@ -95,19 +95,24 @@ def inpaint_full_resolution(inpainter, pixels, masks, size, caption=None, max_pi
 
     Args:
         inpainter: anything with `inpaint(images, masks, captions=None)`.
-        pixels: uint8 `(H, W, 3)`.
-        masks: `(H, W, 1)` or `(H, W)`, 1 = known pixel, 0 = hole.
+        pixels: `(H, W, 3)`: uint8 (or other integers) from 0 to 255, or floats from 0 to 1
+            (`check_picture`); a hole's content is never read.
+        masks: `(H, W, 1)` or `(H, W)` in [0, 1], 1 = known pixel, 0 = hole; a soft mask is
+            rounded at 0.5 (at least 0.5 is known), as the models' `inpaint` does.
         size: the model's image side, or `None` to fill at the picture's own size.
         caption: one caption string (or vector), or `None`.
         max_pixels: with `size=None`, the largest picture filled whole.
         margin: the least context kept around the hole in a crop.
 
     Returns:
-        uint8 `(H, W, 3)`.
+        `(H, W, 3)` in the picture's own range: uint8 for integer pictures, floats in [0, 1]
+        of the picture's dtype for float ones; every known pixel is returned exactly.
 
     Raises:
-        ValueError: the mask is another size, or marks every pixel as hole (there is no
-            known pixel to fill from).
+        ValueError: the mask is another size, holds values outside [0, 1], or marks every
+            pixel as hole (there is no known pixel to fill from); the picture's known pixels
+            are outside its dtype's range (floats in the models' [-1, 1] are refused, not
+            taken for black).
     """
     return inpaint_pictures(inpainter, [pixels], [masks], size, caption, max_pixels, margin)[0]
 
@@ -118,26 +123,70 @@ def inpaint_pictures(inpainter, pictures, masks, size, caption=None, max_pixels=
     the pictures (or crops) of one size, and with a fixed `size` all of them.
 
     Args:
-        pictures: a list of uint8 `(H, W, 3)` pictures; sizes may differ.
+        pictures: a list of `(H, W, 3)` pictures as in `inpaint_full_resolution`; sizes and
+            dtypes may differ.
         masks: a list of masks as in `inpaint_full_resolution`, one a picture.
         the rest: as in `inpaint_full_resolution`; `caption` goes with every picture.
 
     Returns:
-        a list of uint8 pictures, in order.
+        a list of pictures, in order, each in its own range (uint8, or floats in [0, 1]).
     """
     if len(pictures) != len(masks):
         raise ValueError(f"got {len(pictures)} pictures but {len(masks)} masks")
-    pictures = [np.asarray(pixels, np.uint8) for pixels in pictures]
-    knowns = [_known(pixels, mask) for pixels, mask in zip(pictures, masks)]
+    given = [np.asarray(pixels) for pixels in pictures]
+    knowns = [_known(pixels, mask) for pixels, mask in zip(given, masks)]
+    pictures = [check_picture(pixels, known) for pixels, known in zip(given, knowns)]
     results = [pixels.copy() for pixels in pictures]
     pending = [index for index, known in enumerate(knowns) if not known.all()]
-    if not pending:
-        return results
+    if pending:
+        _fill_pending(inpainter, pictures, knowns, results, pending, size, caption, max_pixels, margin)
+    return [_in_given_range(result, original, known) for result, original, known in zip(results, given, knowns)]
+
+
+def check_picture(pixels, known):
+    """A picture's uint8 `(H, W, 3)` pixels, from uint8 (or other integers) in [0, 255] or floats
+    in [0, 1] (rounded to the nearest level); only the known pixels (`known` true) are checked,
+    the hole's values are clipped into range (NaN there is 0).
+
+    Raises:
+        ValueError: another dtype, or known pixels outside the dtype's range or not finite; a
+            float picture in the models' [-1, 1] is refused rather than taken for black.
+    """
+    if pixels.dtype == np.uint8:
+        return pixels
+    integer = np.issubdtype(pixels.dtype, np.integer)
+    if pixels.dtype == bool or not (integer or np.issubdtype(pixels.dtype, np.floating)):
+        raise ValueError(f"a picture is uint8 from 0 to 255 or floats from 0 to 1; got {pixels.dtype}")
+    values = pixels[np.broadcast_to(known[:, :, None], pixels.shape)]
+    top = 255 if integer else 1
+    if not integer and not np.isfinite(values).all():
+        raise ValueError(f"the picture holds {int((~np.isfinite(values)).sum())} NaN or infinite values in its known "
+                         "pixels")
+    if values.size and (values.min() < 0 or values.max() > top):
+        raise ValueError(f"{'an integer' if integer else 'a float'} picture is from 0 to {top}; this {pixels.dtype} "
+                         f"one holds values from {values.min():g} to {values.max():g}"
+                         + ("" if integer else " (images in the models' [-1, 1] go to the model's inpaint; "
+                            "kinpaint.images.to_uint8 converts them)"))
+    if integer:
+        return np.clip(pixels, 0, 255).astype(np.uint8)
+    return np.round(np.clip(np.nan_to_num(pixels), 0, 1) * 255.0).astype(np.uint8)
+
+
+def _in_given_range(result, original, known):
+    """uint8 `result` back in the range of the picture the caller gave: uint8 for integers, the
+    picture's own floats in [0, 1] (its known pixels exactly) for floats."""
+    if not np.issubdtype(original.dtype, np.floating):
+        return result
+    return np.where(known[:, :, None], original, result / 255.0).astype(original.dtype)
+
+
+def _fill_pending(inpainter, pictures, knowns, results, pending, size, caption, max_pixels, margin):
+    """Fill `results[index]` for each index in `pending`, in batches of one size."""
     if size is not None:
         fills = _fill_resized(inpainter, [pictures[i] for i in pending], [knowns[i] for i in pending], size, caption)
         for index, fill in zip(pending, fills):
             results[index] = np.where(knowns[index][:, :, None], pictures[index], fill)
-        return results
+        return
     multiple = 2 ** int(getattr(inpainter, "downsamples", 0))
     boxes = {index: (hole_crop(knowns[index], margin, multiple) if knowns[index].size > max_pixels
                      else (0, 0, *knowns[index].shape)) for index in pending}
@@ -151,14 +200,21 @@ def inpaint_pictures(inpainter, pictures, masks, size, caption=None, max_pixels=
         for index, crop, known, fill in zip(group, crops, crop_knowns, fills):
             top, left, bottom, right = boxes[index]
             results[index][top:bottom, left:right] = np.where(known[:, :, None], crop, fill)
-    return results
 
 
 def _known(pixels, masks):
-    """The boolean `(H, W)` known pixels of a mask, checked against its picture."""
+    """The boolean `(H, W)` known pixels of a mask in [0, 1] (at least 0.5 is known), checked
+    against its picture."""
+    from kinpaint.inpainting import SOFT_MASK_THRESHOLD  # TensorFlow loads only for a fill
+
     if pixels.ndim != 3 or pixels.shape[-1] != 3:
-        raise ValueError(f"a picture is uint8 (height, width, 3); got shape {pixels.shape}")
-    known = np.asarray(masks, np.float32).reshape(np.shape(masks)[:2]) >= 0.5
+        raise ValueError(f"a picture is (height, width, 3); got shape {pixels.shape}")
+    values = np.asarray(masks, np.float32)
+    if values.size and not (np.isfinite(values).all() and values.min() >= 0 and values.max() <= 1):
+        raise ValueError("a mask is in [0, 1] (1 = known pixel, 0 = hole; at least 0.5 is known); this one holds "
+                         + ("NaN or infinite values" if not np.isfinite(values).all()
+                            else f"values from {values.min():g} to {values.max():g}"))
+    known = values.reshape(np.shape(masks)[:2]) >= SOFT_MASK_THRESHOLD
     if known.shape != pixels.shape[:2]:
         raise ValueError(f"the mask is {known.shape[1]}x{known.shape[0]} but the image is "
                          f"{pixels.shape[1]}x{pixels.shape[0]}")

@@ -321,3 +321,43 @@ def test_out_is_refused_before_anything_is_written(shipped, tmp_path, problem):
     assert code == 2
     assert {path.name: path.read_bytes() for path in tmp_path.iterdir() if path.is_file()} == before
     assert (tmp_path / "link.png").is_symlink()
+
+
+def test_a_float_picture_in_0_1_comes_back_filled_in_its_own_range():
+    pixels = picture(seed=2)
+    masks = picture_centre_mask(pixels.shape[:2])
+    known = masks[..., 0] == 1
+    as_uint8 = inpaint_full_resolution(MeanColourFill(), pixels, masks, 16)
+    for dtype in (np.float32, np.float64):
+        floats = (pixels / 255.0).astype(dtype)
+        floats[~known] = np.nan  # a hole's content is never read
+        filled = inpaint_full_resolution(MeanColourFill(), floats, masks, 16)
+        assert filled.dtype == dtype and filled.shape == pixels.shape
+        np.testing.assert_array_equal(filled[known], floats[known])  # known pixels exactly
+        assert 0 <= filled.min() and filled.max() <= 1
+        np.testing.assert_allclose(filled[~known] * 255, as_uint8[~known], atol=1)  # not black
+    wide = inpaint_full_resolution(MeanColourFill(), pixels.astype(np.int64), masks, 16)
+    assert wide.dtype == np.uint8
+    np.testing.assert_array_equal(wide, as_uint8)
+
+
+@pytest.mark.parametrize("values, message", [
+    (lambda pixels: pixels / 127.5 - 1.0, "a float picture is from 0 to 1; this float64 one holds values from -0."),
+    (lambda pixels: pixels.astype(np.float32), "a float picture is from 0 to 1; this float32 one holds values from"),
+    (lambda pixels: np.where(pixels > 100, np.nan, pixels / 255.0), "NaN or infinite values in its known pixels"),
+    (lambda pixels: pixels.astype(np.int16) * 2, "an integer picture is from 0 to 255; this int16 one"),
+    (lambda pixels: pixels > 100, "a picture is uint8 from 0 to 255 or floats from 0 to 1; got bool"),
+])
+def test_a_picture_outside_its_dtypes_range_is_refused_not_taken_for_black(values, message):
+    pixels = picture(seed=3)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        inpaint_full_resolution(MeanColourFill(), values(pixels), picture_centre_mask(pixels.shape[:2]), 16)
+
+
+@pytest.mark.parametrize("scale, message", [(255.0, "values from 0 to 255"), (np.nan, "NaN or infinite values")])
+def test_a_mask_outside_0_1_is_refused(scale, message):
+    pixels = picture(seed=4)
+    masks = picture_centre_mask(pixels.shape[:2]) * scale
+    with pytest.raises(ValueError, match=re.escape(f"a mask is in [0, 1] (1 = known pixel, 0 = hole; at least 0.5 "
+                                                   f"is known); this one holds {message}")):
+        inpaint_full_resolution(MeanColourFill(), pixels, masks, 16)
