@@ -201,7 +201,7 @@ def test_export_never_replaces_its_model_nor_a_folder_holding_it(tmp_path):
     saved = path.read_bytes()
     os.link(path, tmp_path / "linked.onnx")
     os.symlink(path, tmp_path / "pointer.tflite")
-    for out, format in ((path, "saved_model"), (path, "onnx"), (tmp_path / "linked.onnx", "onnx"),
+    for out, format in ((path, "onnx"), (tmp_path / "linked.onnx", "onnx"), (path, "saved_model"),
                         (tmp_path / "pointer.tflite", "tflite"), (tmp_path, "saved_model")):
         with pytest.raises(ValueError, match=r"--out .* (is|holds) the model .*context.keras: .*even with --force"):
             export_model(str(path), out, format, force=True)
