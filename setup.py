@@ -65,11 +65,18 @@ setup(
             "keras-hub>=0.20",
             "tensorflow-text>=2.16",
             "safetensors>=0.4",
+            # tests/test_baselines.py: the patchmatch fill (see bench).
+            'pypatchmatch>=2.2; python_version >= "3.11"',
         ],
         "bench": [
             "scikit-image>=0.19",
             "scikit-learn>=1.0",
             "opencv-python-headless>=4.5",
+            # The `patchmatch` baseline (kinpaint.baselines.PatchMatchFill): InvokeAI's PatchMatch wheel (MIT),
+            # its native library inside (no compiler, no download at run time); 2.2 has the seeded search
+            # kinpaint uses. It declares Requires-Python >= 3.11, so the marker lets older Pythons (kinpaint
+            # supports 3.9) install the rest of the extra; the fill then names what is missing.
+            'pypatchmatch>=2.2; python_version >= "3.11"',
         ],
     },
     entry_points={"console_scripts": ["kinpaint=kinpaint_command:main"]},

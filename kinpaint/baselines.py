@@ -12,6 +12,9 @@ with `images` float32 `(B, H, W, 3)` in [-1, 1], `masks` `(B, H, W, 1)` (1 = kno
 - `ClassicalFill("telea" | "navier-stokes" | "biharmonic")`: OpenCV's `cv2.inpaint` and
   scikit-image's biharmonic inpainting. These two libraries come with the `bench` extra
   (`pip install "kinpaint[bench]"`) and are imported only when such a fill runs.
+- `PatchMatchFill`: PatchMatch (Barnes et al. 2009), texture copied from the picture's own
+  known pixels, through the `pypatchmatch` wheel (InvokeAI's infill; Python 3.11 and newer),
+  also in the `bench` extra.
 
 `baseline(name)` builds one by its name in `BASELINES`.
 """
@@ -25,7 +28,7 @@ from kinpaint.images import to_model_range, to_uint8
 from kinpaint.inpainting import composite, known_mean_colour
 from kinpaint.poisson import harmonic_fill
 
-BASELINES = ("mean", "harmonic", "biharmonic", "telea", "navier-stokes")
+BASELINES = ("mean", "harmonic", "biharmonic", "telea", "navier-stokes", "patchmatch")
 
 
 class MeanColourFill:
@@ -88,6 +91,36 @@ class ClassicalFill:
         return to_model_range(cv2.inpaint(to_uint8(image), hole.astype(np.uint8), 5, flag))
 
 
+class PatchMatchFill:
+    """PatchMatch (Barnes et al., SIGGRAPH 2009): each hole pixel takes the pixel of the best
+    matching patch of known pixels, found by randomised search and propagation, coarse to
+    fine; `pypatchmatch`'s `inpaint` on the 8-bit image, one image at a time, its random
+    search seeded with `seed` before each image (so a rerun fills alike).
+
+    `(B, H, W, 3)`, `(B, H, W, 1)` -> NumPy float32 `(B, H, W, 3)`. `patch_size` is the
+    patches' radius (InvokeAI's 3: 7x7 patches). Needs the `bench` extra (Python 3.11 and
+    newer) when it fills, not when it is built.
+    """
+
+    def __init__(self, patch_size=3, seed=0):
+        self.patch_size, self.seed = int(patch_size), int(seed)
+
+    def inpaint(self, images, masks, captions=None):
+        patch_match = _bench_import("patchmatch.patch_match", "pypatchmatch (Python 3.11 or newer)", "patchmatch")
+        if not patch_match.patchmatch_available:
+            raise ModuleNotFoundError("the 'patchmatch' fill needs pypatchmatch's native library, which failed to "
+                                      'load; reinstall it: pip install --force-reinstall "kinpaint[bench]"',
+                                      name="patchmatch")
+        images = np.asarray(images, np.float32)
+        masks = np.asarray(masks, np.float32)
+        fills = []
+        for image, mask in zip(images, masks):
+            patch_match.set_random_seed(self.seed)
+            hole = (mask[..., 0] < 0.5).astype(np.uint8)
+            fills.append(to_model_range(patch_match.inpaint(to_uint8(image), hole, patch_size=self.patch_size)))
+        return np.asarray(composite(images, masks, np.stack(fills)))
+
+
 def _bench_import(module, package, method):
     """Import `module` of the `bench` extra, or say which package is missing and how to get it."""
     try:
@@ -108,4 +141,6 @@ def baseline(name):
         return HarmonicFill()
     if name in ClassicalFill.METHODS:
         return ClassicalFill(name)
+    if name == "patchmatch":
+        return PatchMatchFill()
     raise ValueError(f"unknown baseline {name!r}; choose one of {', '.join(BASELINES)}")

@@ -4,7 +4,7 @@ import sys
 import numpy as np
 import pytest
 
-from kinpaint.baselines import BASELINES, ClassicalFill, HarmonicFill, MeanColourFill, baseline
+from kinpaint.baselines import BASELINES, ClassicalFill, HarmonicFill, MeanColourFill, PatchMatchFill, baseline
 from kinpaint.data.masks import stroke_masks
 from kinpaint.inpainting import Inpainter
 from kinpaint.poisson import poisson_blend
@@ -70,9 +70,10 @@ def test_baseline_builds_every_name_and_rejects_others():
     assert baseline("harmonic").__class__ is HarmonicFill
     for name in ClassicalFill.METHODS:
         assert isinstance(baseline(name), ClassicalFill) and baseline(name).method == name
-    assert set(BASELINES) == {"mean", "harmonic", *ClassicalFill.METHODS}
+    assert isinstance(baseline("patchmatch"), PatchMatchFill)
+    assert set(BASELINES) == {"mean", "harmonic", *ClassicalFill.METHODS, "patchmatch"}
     assert all(isinstance(baseline(name), Inpainter) for name in BASELINES)
-    with pytest.raises(ValueError, match=r"'bilinear'.*mean, harmonic, biharmonic, telea, navier-stokes"):
+    with pytest.raises(ValueError, match=r"'bilinear'.*mean, harmonic, biharmonic, telea, navier-stokes, patchmatch"):
         baseline("bilinear")
     with pytest.raises(ValueError, match="'mean'"):
         ClassicalFill("mean")
@@ -81,7 +82,10 @@ def test_baseline_builds_every_name_and_rejects_others():
 def test_missing_opencv_or_scikit_image_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "cv2", None)
     monkeypatch.setitem(sys.modules, "skimage.restoration", None)
+    monkeypatch.setitem(sys.modules, "patchmatch.patch_match", None)
     _, noisy, masks = gradients()
+    with pytest.raises(ModuleNotFoundError, match=r'pypatchmatch \(Python 3.11 or newer\).*pip install "kinpaint\[bench\]"'):
+        baseline("patchmatch").inpaint(noisy, masks)
     with pytest.raises(ModuleNotFoundError, match=r'OpenCV.*pip install "kinpaint\[bench\]"'):
         baseline("telea").inpaint(noisy, masks)
     with pytest.raises(ModuleNotFoundError, match=r'scikit-image.*pip install "kinpaint\[bench\]"'):
@@ -94,3 +98,30 @@ def test_missing_opencv_or_scikit_image_says_how_to_install(monkeypatch):
     monkeypatch.delitem(sys.modules, "kinpaint.baselines")
     fresh = importlib.import_module("kinpaint.baselines")
     assert fresh.baseline("navier-stokes").method == "navier-stokes"
+
+
+def stripes(height, width, count=2):
+    """Images of vertical stripes of two colours, 3 pixels wide; the same with noise in their hole; the masks."""
+    cols = np.arange(width)
+    colours = np.array([[0.8, -0.4, 0.2], [-0.6, 0.5, -0.9]], np.float32)
+    images = np.broadcast_to(colours[(cols // 3) % 2][None, None], (count, height, width, 3)).copy()
+    masks = np.ones((count, height, width, 1), np.float32)
+    masks[:, height // 3:2 * height // 3, width // 4:width // 2] = 0.0
+    noisy = np.where(masks == 1.0, images, np.random.default_rng(0).uniform(-1, 1, images.shape)).astype(np.float32)
+    return images, noisy, masks
+
+
+@pytest.mark.parametrize("height, width", [(32, 32), (37, 23)])
+def test_patchmatch_keeps_known_pixels_and_copies_the_picture_into_the_hole(height, width):
+    pytest.importorskip("patchmatch.patch_match", reason="pypatchmatch (the bench and test extras, Python 3.11+) "
+                        "is not installed")
+    images, noisy, masks = stripes(height, width)
+    filled = PatchMatchFill().inpaint(noisy, masks)
+    assert filled.shape == images.shape and filled.dtype == np.float32
+    known = masks[..., 0] == 1
+    np.testing.assert_array_equal(filled[known], noisy[known])
+    # the hole's old values are not read, and it is filled with the picture's texture, not a blur
+    np.testing.assert_array_equal(PatchMatchFill().inpaint(images, masks), filled)
+    assert (filled[~known].std(axis=0) > 0.5 * images[known].std(axis=0)).all()
+    np.testing.assert_array_equal(PatchMatchFill().inpaint(noisy, masks), filled)  # seeded: a rerun fills alike
+    assert not np.array_equal(PatchMatchFill(seed=1).inpaint(noisy, masks), filled)
