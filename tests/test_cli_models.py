@@ -246,7 +246,9 @@ def test_evaluate_a_trained_model_against_baselines_from_the_command_line(traine
     assert main(arguments) == 0
     printed = capsys.readouterr().out
     assert "| context_encoder | true - other |" in printed and "| harmonic | none |" in printed
-    assert sorted(path.name for path in out.iterdir()) == ["grid.png", "results.csv", "results.md"]
+    # The report, and the record of the files kinpaint evaluate wrote (what --force may replace).
+    assert sorted(path.name for path in out.iterdir()) == [".kinpaint-outputs.jsonl", "grid.png", "results.csv",
+                                                           "results.md"]
     assert main(arguments) == 2 and "--force" in capsys.readouterr().err
     assert main(["evaluate", "--data", store, "--methods", "nearest", "--out", str(tmp_path / "b")]) == 2
     assert "unknown method 'nearest'" in capsys.readouterr().err
