@@ -139,3 +139,40 @@ def test_a_rerun_gives_the_same_figure(crops):
     first = realism_accuracy(images, filled, masks, ids, seeds=(4,), settings=settings)
     second = realism_accuracy(images, filled, masks, ids, seeds=(4,), settings=settings)
     assert first.per_seed == second.per_seed
+
+
+@pytest.mark.slow
+def test_evaluate_puts_realism_beside_the_pixel_metrics(crops, tmp_path):
+    from kinpaint.data import write_store
+    from kinpaint.data.records import Example, Report
+    from kinpaint.evaluation import evaluate, markdown
+    from kinpaint.images import to_uint8
+
+    images, _, ids = crops
+
+    class Reader:  # the textured crops as a store's test split
+        report = Report()
+
+        def __len__(self):
+            return len(images)
+
+        def __iter__(self):
+            return (Example(f"crop{index}", to_uint8(image), [], "test") for index, image in enumerate(images))
+
+    store = str(tmp_path / "crops.h5")
+    write_store(store, Reader(), progress=False)
+    settings = RealismSettings(steps=2, batch_pairs=4, width=4)  # the controls above check what it measures
+    result = evaluate(store, [("truth", TruthFill()), "mean"], masks="centre", progress=False, realism=settings,
+                      photo_ids=ids)
+    assert result.summary[("truth", "none")]["realism"] == (0.5, 0.5, 0.5)
+    mean, low, high = result.summary[("mean", "none")]["realism"]
+    assert low <= mean <= high and mean == pytest.approx(np.mean(result.realism["mean"].per_seed))
+    assert set(result.realism) == {"truth", "mean"} and result.realism["mean"].seeds == (0, 1, 2)
+    report = markdown(result)
+    header = next(line for line in report.splitlines() if line.startswith("| method"))
+    assert header.index("hole detail") < header.index("realism (classifier accuracy)")
+    assert "split by photograph" in report and "0.500 [0.500, 0.500]" in report
+    with pytest.raises(ValueError, match="photo_ids has 3 entries for the 48 images"):
+        evaluate(store, ["mean"], progress=False, realism=True, photo_ids=ids[:3])
+    plain = markdown(evaluate(store, ["mean"], progress=False))
+    assert "classifier accuracy" not in plain and "realism:" not in plain

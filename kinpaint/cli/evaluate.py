@@ -18,8 +18,8 @@ def add_parser(commands):
     )
     parser.add_argument("--data", required=True, help="a store written by `kinpaint prepare`, or 'shapes' / 'photos'")
     parser.add_argument("--methods", nargs="+", required=True,
-                        help="baselines by name (mean, harmonic, biharmonic, telea, navier-stokes), presets by "
-                        "name (photos) and .keras files saved by kinpaint; a model followed by @SIDE fills "
+                        help="baselines by name (mean, harmonic, biharmonic, telea, navier-stokes, patchmatch), "
+                        "presets by name (photos) and .keras files saved by kinpaint; a model followed by @SIDE fills "
                         "through the resize path at that side (photos@64)")
     add_trust_flag(parser)
     parser.add_argument("--split", default="test")
@@ -34,6 +34,10 @@ def add_parser(commands):
                         help="DCGAN files: semantic inpainting's z's per image")
     parser.add_argument("--steps", type=nonnegative_int, default=200,
                         help="DCGAN files: semantic inpainting's step budget")
+    parser.add_argument("--realism", action="store_true",
+                        help="also measure each method's realism: a small classifier, trained afresh per method, "
+                        "tells its fills from the truth on other photographs (0.5: cannot tell; 1: always); "
+                        "minutes per method (docs/metrics.md)")
     parser.add_argument("--out", required=True, help="the folder of the report")
     parser.add_argument("--force", action="store_true",
                         help="replace the report kinpaint evaluate wrote in an existing --out (never other files)")
@@ -63,7 +67,7 @@ def run(args):
     evaluation = evaluate(args.data, args.methods, split=args.split, masks=args.masks, count=args.count,
                           seed=args.seed, batch_size=args.batch_size, captions=args.captions,
                           embeddings=args.embeddings, search={"restarts": args.restarts, "steps": args.steps},
-                          out=args.out, force=args.force, command=command)
+                          out=args.out, force=args.force, command=command, realism=args.realism)
     record.record_written(os.path.join(args.out, name) for name in REPORT_FILES)
     print(markdown(evaluation))
     print(f"report written to {args.out}")

@@ -46,6 +46,8 @@ class Evaluation:
         captions: the caption text of each image (or `None`).
         fills: `{method: (N, S, S, 3)}`, each method's fills with the true captions.
         settings: what was evaluated, for the report's header.
+        realism: `{method: RealismResult}` when asked for (`evaluate(..., realism=True)`); each
+            result's `accuracy` is also the summary's `"realism"` of the row of those fills.
     """
 
     records: list
@@ -56,10 +58,12 @@ class Evaluation:
     captions: list
     fills: dict
     settings: dict
+    realism: dict = dataclasses.field(default_factory=dict)
 
 
 def evaluate(data, methods, split="test", masks="centre", count=None, seed=0, batch_size=32, captions="joined",
-             embeddings=None, search=None, out=None, force=False, progress=True, command=None):
+             embeddings=None, search=None, out=None, force=False, progress=True, command=None, realism=False,
+             photo_ids=None):
     """Measure every method on the same images and masks; write a report with `out`.
 
     Args:
@@ -77,6 +81,11 @@ def evaluate(data, methods, split="test", masks="centre", count=None, seed=0, ba
             refused unless `force`.
         progress: show a progress bar over methods and batches.
         command: the command line to print at the top of `results.md`.
+        realism: also measure each method's realism (`kinpaint.evaluation.realism`: a classifier
+            trained afresh to tell its fills from the truth, split by photograph; minutes per
+            method): `True` for the fixed `RealismSettings`, or a `RealismSettings`.
+        photo_ids: each evaluated image's photograph, for the realism test's split; by default
+            read from the built-in data, and for a store each image is taken as its own.
 
     Returns:
         an `Evaluation`.
@@ -96,6 +105,8 @@ def evaluate(data, methods, split="test", masks="centre", count=None, seed=0, ba
     if not methods:
         raise ValueError("name at least one method to evaluate")
     pixels, texts, vectors = read_evaluation_data(data, split, count, seed, captions, embeddings)
+    if realism and photo_ids is not None and len(photo_ids) != len(pixels):
+        raise ValueError(f"photo_ids has {len(photo_ids)} entries for the {len(pixels)} images evaluated")
     resolved = [resolve_method(method, search) for method in methods]
     names = [method.name for method in resolved]
     if len(set(names)) != len(names):
@@ -126,6 +137,8 @@ def evaluate(data, methods, split="test", masks="centre", count=None, seed=0, ba
     settings = {"data": str(data), "split": split, "masks": masks, "images": len(images), "seed": seed,
                 "captions": captions, "methods": names, "command": command}
     evaluation = Evaluation(records, summary, gaps, images, hole_masks, texts, fills, settings)
+    if realism:
+        _add_realism(evaluation, realism, photo_ids, count, progress)
     if out is not None:
         write_report(evaluation, out)
     return evaluation
@@ -162,6 +175,44 @@ def read_evaluation_data(data, split, count, seed, captions="joined", embeddings
     if per_image is not None:
         texts = [CAPTION_SEPARATOR.join(image) if captions == "joined" else image[0] for image in per_image]
     return np.asarray(pixels), texts, vectors
+
+
+def evaluation_photo_ids(data, split, count, seed):
+    """Each image's photograph in `read_evaluation_data`'s order, for the realism test's split, or
+    `None` where the data does not say: a store (it keeps a name per crop) and `shapes` (each
+    scene drawn on its own)."""
+    from kinpaint.data.builtin import BUILTIN_DATASETS, photo_set
+
+    if not isinstance(data, str) or data not in BUILTIN_DATASETS or data == "shapes":
+        return None
+    if data == "objects":
+        from kinpaint.data.objects import load_objects
+
+        return [example["photograph"] for example in load_objects(split, count=count, seed=seed)[2]["examples"]]
+    from kinpaint.data.photos import load_photos
+
+    return load_photos(split, count=count, seed=seed, photos=photo_set(data))[1]
+
+
+def _add_realism(evaluation, realism, photo_ids, count, progress):
+    """Measure the realism of every method's fills; fill `evaluation.realism`, the summary's
+    `"realism"` cells and `settings["realism"]`."""
+    from kinpaint.evaluation.realism import SEEDS, RealismSettings, realism_accuracy
+
+    settings = realism if isinstance(realism, RealismSettings) else RealismSettings()
+    if photo_ids is None:
+        photo_ids = evaluation_photo_ids(evaluation.settings["data"], evaluation.settings["split"], count,
+                                         evaluation.settings["seed"])
+    split_by = "photograph" if photo_ids is not None else "image (the data names no photograph per image)"
+    photo_ids = list(range(len(evaluation.images))) if photo_ids is None else list(photo_ids)
+    for name, filled in evaluation.fills.items():
+        result = realism_accuracy(evaluation.images, filled, evaluation.masks, photo_ids, SEEDS, settings)
+        evaluation.realism[name] = result
+        condition = "true" if (name, "true") in evaluation.summary else "none"  # the condition of `fills`
+        evaluation.summary[(name, condition)]["realism"] = result.accuracy
+        if progress:
+            print(f"realism of {name}: {result.accuracy[0]:.3f} ({result.seconds:.0f} s)", flush=True)
+    evaluation.settings["realism"] = {"seeds": SEEDS, "split_by": split_by, "settings": settings}
 
 
 def _fill(method, images, masks, captions, batch_size, bar):

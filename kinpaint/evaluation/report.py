@@ -9,7 +9,7 @@ import platform
 
 import numpy as np
 
-from kinpaint.evaluation.reported_metrics import HEADERS, METRICS
+from kinpaint.evaluation.reported_metrics import HEADERS, METRICS, SET_METRICS
 from kinpaint.evaluation.statistics import BOOTSTRAP_RESAMPLES
 
 GRID_IMAGES = 8
@@ -70,7 +70,7 @@ def write_csv(evaluation, file):
 def markdown(evaluation):
     """The results table, the caption gaps and how they were obtained, as Markdown."""
     settings = evaluation.settings
-    metrics = [metric for metric in METRICS if any(metric in values for values in evaluation.summary.values())]
+    metrics = [metric for metric in _columns() if any(metric in values for values in evaluation.summary.values())]
     lines = ["# Evaluation", ""]
     if settings.get("command"):
         lines += ["```", settings["command"], "```", ""]
@@ -80,12 +80,13 @@ def markdown(evaluation):
               f"- versions: {versions()}",
               f"- data: `{settings['data']}`, split `{settings['split']}`, {settings['images']} images, "
               f"{settings['masks']} masks (seed {settings['seed']}), captions read {settings['captions']}",
-              f"- {INTERVALS_NOTE}", ""]
+              f"- {INTERVALS_NOTE}", *_realism_notes(evaluation), ""]
     lines += ["| method | captions | " + " | ".join(HEADERS[m] for m in metrics) + " | images/s |",
               "|---|---|" + "--:|" * (len(metrics) + 1)]
     for (method, condition), values in evaluation.summary.items():
         cells = [_cell(values[m]) if m in values else "-" for m in metrics]
         lines.append(f"| {method} | {condition} | " + " | ".join(cells) + f" | {values['images/s']:.1f} |")
+    metrics = [metric for metric in metrics if metric in METRICS]  # the gaps are per image
     if evaluation.gaps:
         lines += ["", "## Caption ablation", "",
                   "Per-image differences on the same images and masks. `true`: the image's own captions; "
@@ -99,6 +100,27 @@ def markdown(evaluation):
                              + " | ".join(_cell(values[m], signed=True) if m in values else "-" for m in metrics)
                              + " |")
     return "\n".join(lines) + "\n"
+
+
+def _columns():
+    """The table's metrics in order: realism beside hole detail."""
+    at = METRICS.index("hole_detail") + 1
+    return METRICS[:at] + SET_METRICS + METRICS[at:]
+
+
+def _realism_notes(evaluation):
+    if not evaluation.realism:
+        return []
+    measured = evaluation.settings["realism"]
+    settings, seeds = measured["settings"], measured["seeds"]
+    per_seed = "; ".join(f"{name} {', '.join(f'{value:.3f}' for value in result.per_seed)} "
+                         f"({result.seconds:.0f} s)" for name, result in evaluation.realism.items())
+    return [f"- realism: held-out accuracy of a classifier trained afresh per method to tell its fills from the "
+            f"truth (0.5: it cannot tell them apart; 1: always tells), mean over seeds "
+            f"{', '.join(map(str, seeds))} [95% Student-t interval over the seeds]; split by {measured['split_by']}; "
+            f"the hole plus a {settings.margin:g} margin at most {settings.input_side} px, {settings.steps} steps of "
+            f"{settings.batch_pairs} pairs (kinpaint.evaluation.realism, docs/metrics.md)",
+            f"- realism per seed (and seconds, all seeds): {per_seed}"]
 
 
 def grid(evaluation, count=GRID_IMAGES):

@@ -10,9 +10,11 @@ import numpy as np
 METRICS = ("hole_psnr", "hole_ssim", "image_psnr", "image_ssim", "hole_l1", "hole_l2", "hole_detail",
            "bits_per_dim")
 IMAGE_METRICS = METRICS[:-1]  # measured from the pixels of any fill
+# Measured on a method's whole set of fills, not per image (`kinpaint.evaluation.realism`; `evaluate(realism=True)`).
+SET_METRICS = ("realism",)
 HEADERS = {"hole_psnr": "hole PSNR (dB)", "hole_ssim": "hole SSIM", "image_psnr": "image PSNR (dB)",
            "image_ssim": "image SSIM", "hole_l1": "hole L1", "hole_l2": "hole L2", "hole_detail": "hole detail",
-           "bits_per_dim": "bits/dim"}
+           "bits_per_dim": "bits/dim", "realism": "realism (classifier accuracy)"}
 
 
 def measure(images, filled, masks):
