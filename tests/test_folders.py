@@ -155,6 +155,7 @@ def test_an_output_that_would_replace_an_input_fails_alone(tmp_path, tiny_fourie
     assert (pictures / "x.png").read_bytes() == before
 
 
+@pytest.mark.slow
 def test_a_file_the_user_had_in_out_is_neither_replaced_nor_counted_as_done(folder, tiny_fourier, tmp_path):
     pictures, _, _ = folder
     out = tmp_path / "out"

@@ -22,7 +22,9 @@ def add_parser(commands):
                       help="a graph for pictures of H x W pixels only (a ContextEncoder: its image size)")
     size.add_argument("--dynamic", action="store_true",
                       help="a graph for pictures of any size (a FourierInpainter; its default)")
-    parser.add_argument("--force", action="store_true", help="replace an existing --out")
+    parser.add_argument("--force", action="store_true",
+                        help="replace an existing --out (a SavedModel folder only if it holds nothing else; never "
+                        "the model)")
     parser.set_defaults(run=run)
 
 

@@ -46,7 +46,8 @@ def add_parser(commands):
     parser.add_argument("--batch-size", type=positive_int, help="--images: pictures a model call (default 8)")
     parser.add_argument("--format", choices=FOLDER_FORMATS, help="--images: the outputs' format (default png)")
     parser.add_argument("--force", action="store_true",
-                        help="replace an existing --out; with --images, fill again pictures already done")
+                        help="replace an existing --out (never the model, picture or mask); with --images, fill again "
+                        "the pictures it filled before, never a file in --out that it did not write")
     parser.set_defaults(run=run)
 
 
