@@ -13,6 +13,9 @@ DEFAULT_PRETRAINED = "photos"
 PRETRAINED = {
     "photos": ("photos.keras", "FourierInpainter trained on the photo corpus's training photographs; "
                                "fills holes of any shape in pictures of any size (docs/pretrained.md)"),
+    "photos-realistic": ("photos-realistic.json", "photos' fill with texture copied from the picture's own known "
+                                                  "pixels (RealisticInpainter): looks real, a little further from "
+                                                  "the truth (docs/pretrained.md)"),
 }
 
 
@@ -27,9 +30,23 @@ def pretrained(name=None):
     path = WEIGHTS_FOLDER / PRETRAINED[name][0]
     if not path.exists():
         raise FileNotFoundError(f"the pretrained model {name!r} is not in this installation ({path} is missing)")
+    if path.suffix == ".json":  # a model built on another preset's weights: its config alone
+        return _from_config_file(path)
     from kinpaint.saving import load_model
 
     return load_model(path, compile=False)
+
+
+def _from_config_file(path):
+    """The model a preset's `.json` file describes (`keras.saving.serialize_keras_object`)."""
+    import json
+
+    import keras
+
+    import kinpaint.models  # noqa: F401  (registers the model classes)
+
+    with open(path, encoding="utf-8") as file:
+        return keras.saving.deserialize_keras_object(json.load(file))
 
 
 def inference_copy(model, **settings):

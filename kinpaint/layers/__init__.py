@@ -15,3 +15,4 @@ from kinpaint.layers.fused_batch_norm import FusedBatchNormalization
 from kinpaint.layers.gated_conv2d import GatedConv2D
 from kinpaint.layers.gated_residual_block import GatedResidualBlock
 from kinpaint.layers.tiled_caption_concat import TiledCaptionConcat
+from kinpaint.layers.patch_texture import PatchTexture

@@ -8,3 +8,4 @@ from kinpaint.models.patch_discriminator import AdversarialTraining, build_patch
 from kinpaint.models.pixel_inpainter import GatedPixelInpainter, build_pixel_network, hole_nll
 from kinpaint.models.precision import resolve_precision
 from kinpaint.models.semantic import SemanticInpainter, contextual_weights
+from kinpaint.models.realistic import RealisticInpainter
