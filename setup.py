@@ -17,7 +17,7 @@ setup(
     packages=find_packages(include=["kinpaint", "kinpaint.*"]),
     package_data={
         "kinpaint.serve": ["static/*.html", "static/*.js", "static/*.css"],  # the page of `kinpaint serve`
-        "kinpaint": ["weights/*.keras"],  # kinpaint.pretrained: the models that ship (docs/pretrained.md)
+        "kinpaint": ["weights/*.keras", "weights/*.json"],  # kinpaint.pretrained: the models that ship (docs/pretrained.md)
     },
     py_modules=["kinpaint_command"],
     install_requires=[
