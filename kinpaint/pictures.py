@@ -261,27 +261,18 @@ def _fill_resized(inpainter, pictures, knowns, size, caption):
 def check_output_file(out, inputs, force=False):
     """Refuse an `--out` picture kinpaint must not write: a folder, an unknown suffix, one of the
     command's own `inputs` (`{what: path}`, even with `force`), or an existing file without `force`."""
-    from kinpaint.files import check_can_write
+    from kinpaint.files import check_can_write, same_file
     from kinpaint.images import output_format
 
     if os.path.isdir(out):
         raise IsADirectoryError(f"--out {out} is a folder; give the picture to write, such as "
                                 f"{os.path.join(out, 'filled.png')} (a folder of pictures goes with --images)")
     for what, path in inputs.items():
-        if isinstance(path, (str, os.PathLike)) and _same_file(out, path):
+        if isinstance(path, (str, os.PathLike)) and same_file(out, path):
             raise ValueError(f"--out {out} would overwrite an input (the {what} {path}); --force never replaces "
                              "one of the command's inputs")
     output_format(out)
     check_can_write(out, force)
-
-
-def _same_file(first, second):
-    if os.path.realpath(first) == os.path.realpath(second):
-        return True
-    try:
-        return os.path.samefile(first, second)
-    except OSError:  # one of them does not exist
-        return False
 
 
 def load_inpainter_model(model):
