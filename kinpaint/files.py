@@ -5,6 +5,7 @@ import glob
 import hashlib
 import json
 import os
+import stat
 import tempfile
 import unicodedata
 
@@ -259,8 +260,11 @@ class OutputRecord:
         name, size, digest = self._name(path), os.path.getsize(written), _sha256(written)
         line = json.dumps({"file": name, "size": size, "sha256": digest}) + "\n"
         os.makedirs(self.folder, exist_ok=True)
-        handle = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        handle = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
         try:
+            status = os.fstat(handle)
+            if not stat.S_ISREG(status.st_mode) or status.st_nlink > 1:  # never append to a file of the user's
+                raise OSError(f"{shown_path(self.path)} is not kinpaint's record (a link, or not a plain file)")
             os.write(handle, line.encode("ascii"))  # one write: a kill cuts at most this line
         finally:
             os.close(handle)

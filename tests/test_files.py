@@ -119,3 +119,14 @@ def test_a_shown_path_is_one_printable_line(name, shown):
     stream = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
     stream.write(shown_path(name))  # never a UnicodeEncodeError
     assert "\n" not in shown_path(name) and json.dumps(shown_path(name))
+
+
+@pytest.mark.parametrize("link", ["symbolic", "hard"])
+def test_the_record_is_never_appended_to_a_file_it_links_to(tmp_path, link):
+    (tmp_path / "notes.txt").write_text("the user's notes\n")
+    (tmp_path / "out").mkdir()
+    (os.symlink if link == "symbolic" else os.link)(tmp_path / "notes.txt", tmp_path / "out" / OUTPUTS_RECORD)
+    with pytest.raises(OSError):
+        with OutputRecord(tmp_path / "out").writing(tmp_path / "out" / "a.txt") as temporary:
+            open(temporary, "w").close()
+    assert (tmp_path / "notes.txt").read_text() == "the user's notes\n" and not (tmp_path / "out" / "a.txt").exists()
