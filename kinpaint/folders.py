@@ -119,11 +119,11 @@ def inpaint_folder(model, images, out, masks=None, centre=False, batch_size=8, c
     Returns:
         a `FolderSummary`.
     """
-    from kinpaint.data.records import require_directory
     from kinpaint.images import OUTPUT_FORMATS
 
     started = time.perf_counter()
-    require_directory(images, "--images folder")
+    if not os.path.isdir(images):
+        raise FileNotFoundError(f"--images folder not found: {shown_path(images)}")
     if (masks is None) == (not centre):
         raise ValueError("give masks (a folder or one mask file) or centre=True (--masks or --centre), not both")
     if int(batch_size) < 1:
@@ -132,7 +132,7 @@ def inpaint_folder(model, images, out, masks=None, centre=False, batch_size=8, c
     if suffix.lower() not in OUTPUT_FORMATS:
         raise ValueError(f"the output format {suffix!r} is not one of {', '.join(OUTPUT_FORMATS)}")
     if masks is not None and not os.path.exists(masks):
-        raise FileNotFoundError(f"masks not found: {masks}")
+        raise FileNotFoundError(f"masks not found: {shown_path(masks)}")
     mask_folder = masks if masks is not None and os.path.isdir(masks) else None
     _check_out_folder(out, images, mask_folder)
     excluded = [out] + ([mask_folder] if mask_folder else [])
@@ -180,9 +180,10 @@ def _check_out_folder(out, images, mask_folder):
     from kinpaint.images import OUTPUT_FORMATS
 
     if os.path.exists(out) and not os.path.isdir(out):
-        raise NotADirectoryError(f"--out {out} is a file; with --images, --out is the folder to write the pictures to")
+        raise NotADirectoryError(f"--out {shown_path(out)} is a file; with --images, --out is the folder to write the "
+                                 "pictures to")
     if not os.path.exists(out) and os.path.splitext(out)[1].lower() in OUTPUT_FORMATS:
-        raise ValueError(f"--out {out} looks like a picture's name; with --images, --out is a folder")
+        raise ValueError(f"--out {shown_path(out)} looks like a picture's name; with --images, --out is a folder")
     for what, folder in (("--images", images), ("--masks", mask_folder)):
         if folder is not None and _real(out) == _real(folder):
             raise ValueError(f"--out {shown_path(out)} is the {what} folder: the filled pictures would replace its "

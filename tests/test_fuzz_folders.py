@@ -146,6 +146,25 @@ def test_folders_that_are_one_another_are_refused_before_any_work(relation, tmp_
     assert digests(pictures, masks) == before and not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("which", ["--images missing", "--masks missing", "--out a file"])
+def test_a_refused_folder_with_a_hostile_name_is_named_on_one_line(which, tmp_path, capsys):
+    name = hostile_names(random.Random(SEED + len(which)), 1)[0] + "\nkinpaint: done"
+    pictures, masks, out = tmp_path / "in", tmp_path / "masks", tmp_path / "out"
+    pictures.mkdir(), masks.mkdir()
+    write_picture(pictures / "p.png", 0)
+    if which == "--images missing":
+        pictures = tmp_path / name
+    elif which == "--masks missing":
+        masks = tmp_path / name
+    else:
+        out = tmp_path / name
+        out.write_text("the user's file")
+    code = main(["inpaint", "--model", str(tmp_path / "never_loaded.keras"), "--images", str(pictures),
+                 "--masks", str(masks), "--out", str(out)])
+    error = capsys.readouterr().err
+    assert code == 2 and len(error.splitlines()) == 1 and "\\nkinpaint: done" in error, error
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(3))
 def test_files_the_user_had_in_out_survive_reruns_with_and_without_force(model, tmp_path, seed):
