@@ -169,12 +169,12 @@ def check_output_folder(out, names, force=False, inputs=None, command="kinpaint"
                                  f"({', '.join(names)}): choose another {flag}")
     _check_parent_folder(out, flag)
     check_can_write(out, force)
-    record = OutputRecord(out)
+    record = OutputRecord(out, command)
     for name in names:
         path = os.path.join(out, name)
         check_not_an_input(path, inputs or {}, described=f"{flag} {shown_path(out)}'s {name}")
         if os.path.lexists(path):
-            record.check_replaceable(path, command)
+            record.check_replaceable(path)
     return record
 
 
@@ -190,19 +190,20 @@ def _check_parent_folder(path, flag="--out"):
 
 
 class OutputRecord:
-    """Which files below `folder` a command wrote, so that a rerun skips them and `--force`
-    replaces them, and never a file it did not write (one the user had, or one changed since).
+    """Which files below `folder` the command `command` (such as `"kinpaint inpaint"`) wrote,
+    so that a rerun skips them and `--force` replaces them, and never a file it did not write
+    (one the user had, one another command wrote, or one changed since).
 
     It is kept in `folder/.kinpaint-outputs.jsonl`, one JSON line a file written:
-    `{"file": path relative to folder, "size": bytes, "sha256": hex digest}`; the last line
-    of a file counts. `writing(path)` appends the line once the file is written under its
+    `{"file": path relative to folder, "size": bytes, "sha256": hex digest, "command": ...}`;
+    the last line of a file counts. `writing(path)` appends the line once the file is written under its
     temporary name and before it is renamed into place, in one `write` call, so a kill leaves
     a file with its line, or a line whose file is missing (not written: done again); a cut
     last line is ignored.
     """
 
-    def __init__(self, folder):
-        self.folder = os.fspath(folder)
+    def __init__(self, folder, command="kinpaint"):
+        self.folder, self.command = os.fspath(folder), command
         self.path = os.path.join(self.folder, OUTPUTS_RECORD)
         self.entries = {}
         if os.path.isfile(self.path):
@@ -210,7 +211,8 @@ class OutputRecord:
                 for line in handle:
                     try:
                         entry = json.loads(line)
-                        self.entries[entry["file"]] = (int(entry["size"]), str(entry["sha256"]))
+                        self.entries[entry["file"]] = (int(entry["size"]), str(entry["sha256"]),
+                                                       entry.get("command"))
                     except (ValueError, KeyError, TypeError):
                         continue  # a line cut by a kill, or not one of ours
 
@@ -221,27 +223,27 @@ class OutputRecord:
         if not os.path.lexists(path):
             return "missing"
         recorded = self.entries.get(self._name(path))
-        if recorded is None or os.path.islink(path) or not os.path.isfile(path):
+        if recorded is None or recorded[2] != self.command or os.path.islink(path) or not os.path.isfile(path):
             return "foreign"
-        size, digest = recorded
+        size, digest, _ = recorded
         if os.path.getsize(path) != size or _sha256(path) != digest:
             return "changed"
         return "written"
 
-    def refusal(self, path, command="kinpaint"):
-        """Why `path` must be left alone (a file `command` did not write, or changed since), or `None`."""
+    def refusal(self, path):
+        """Why `path` must be left alone (a file the command did not write, or changed since), or `None`."""
         state = self.state(path)
         if state == "foreign":
-            return (f"{shown_path(path)} was not written by {command} (it is not in {shown_path(self.path)}); "
-                    "it is left as it is, even with --force: move it away or choose another --out")
+            return (f"{shown_path(path)} was not written by {self.command} (it is not in {shown_path(self.path)} as "
+                    "its own); it is left as it is, even with --force: move it away or choose another --out")
         if state == "changed":
-            return (f"{shown_path(path)} has changed since {command} wrote it; it is left as it is, even with "
+            return (f"{shown_path(path)} has changed since {self.command} wrote it; it is left as it is, even with "
                     "--force: move it away or choose another --out")
         return None
 
-    def check_replaceable(self, path, command="kinpaint"):
+    def check_replaceable(self, path):
         """Raise `FileExistsError` when `path` exists and `refusal` says why it must be left alone."""
-        reason = self.refusal(path, command)
+        reason = self.refusal(path)
         if reason is not None:
             raise FileExistsError(reason)
 
@@ -258,7 +260,7 @@ class OutputRecord:
 
     def _record(self, path, written):
         name, size, digest = self._name(path), os.path.getsize(written), _sha256(written)
-        line = json.dumps({"file": name, "size": size, "sha256": digest}) + "\n"
+        line = json.dumps({"file": name, "size": size, "sha256": digest, "command": self.command}) + "\n"
         os.makedirs(self.folder, exist_ok=True)
         handle = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
         try:
@@ -268,7 +270,7 @@ class OutputRecord:
             os.write(handle, line.encode("ascii"))  # one write: a kill cuts at most this line
         finally:
             os.close(handle)
-        self.entries[name] = (size, digest)
+        self.entries[name] = (size, digest, self.command)
 
     def _name(self, path):
         return os.path.relpath(os.path.abspath(os.fspath(path)), os.path.abspath(self.folder)).replace(os.sep, "/")

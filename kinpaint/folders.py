@@ -137,7 +137,7 @@ def inpaint_folder(model, images, out, masks=None, centre=False, batch_size=8, c
     _check_out_folder(out, images, mask_folder)
     excluded = [out] + ([mask_folder] if mask_folder else [])
     summary = FolderSummary()
-    record = OutputRecord(out)
+    record = OutputRecord(out, "kinpaint inpaint")
     items = _plan(images, out, suffix, excluded, summary)
     inputs = {_real(item.picture) for item in items}
     mask_table = _mask_table(mask_folder, excluded=[out]) if mask_folder else None
@@ -153,7 +153,7 @@ def inpaint_folder(model, images, out, masks=None, centre=False, batch_size=8, c
         if _real(item.output) in inputs:
             summary.failed.append((item.picture, f"its output {item.output} would overwrite an input"))
         elif state in ("foreign", "changed"):
-            summary.failed.append((item.picture, f"its output {record.refusal(item.output, 'kinpaint inpaint')}"))
+            summary.failed.append((item.picture, f"its output {record.refusal(item.output)}"))
         elif state == "written" and not force:
             summary.skipped.append(item.output)
         else:

@@ -130,3 +130,10 @@ def test_the_record_is_never_appended_to_a_file_it_links_to(tmp_path, link):
         with OutputRecord(tmp_path / "out").writing(tmp_path / "out" / "a.txt") as temporary:
             open(temporary, "w").close()
     assert (tmp_path / "notes.txt").read_text() == "the user's notes\n" and not (tmp_path / "out" / "a.txt").exists()
+
+
+def test_a_file_another_command_wrote_is_not_this_ones(tmp_path):
+    with OutputRecord(tmp_path, "kinpaint evaluate").writing(tmp_path / "grid.png") as temporary:
+        open(temporary, "w").close()
+    assert OutputRecord(tmp_path, "kinpaint evaluate").state(tmp_path / "grid.png") == "written"
+    assert OutputRecord(tmp_path, "kinpaint inpaint").state(tmp_path / "grid.png") == "foreign"
