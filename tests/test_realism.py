@@ -113,10 +113,12 @@ def test_hole_views_see_the_hole_and_its_margin_and_shrink_large_holes():
 
 
 def test_seed_interval_is_student_t():
-    mean, low, high = seed_interval([0.8, 0.9, 1.0])
-    assert mean == pytest.approx(0.9)
-    assert high - mean == pytest.approx(4.3027 * 0.1 / np.sqrt(3), rel=1e-3)
+    mean, low, high = seed_interval([0.5, 0.6, 0.7])
+    assert mean == pytest.approx(0.6)
+    assert high - mean == pytest.approx(4.3027 * 0.1 / np.sqrt(3), rel=1e-3)  # t(0.975, 2 degrees) = 4.3027
+    assert mean - low == pytest.approx(high - mean)
     assert np.isnan(seed_interval([0.7])[1])
+    assert seed_interval([0.9, 1.0, 1.0])[2] == 1.0  # an accuracy never exceeds 1
 
 
 def test_bad_input_names_the_culprit(crops):
@@ -171,7 +173,7 @@ def test_evaluate_puts_realism_beside_the_pixel_metrics(crops, tmp_path):
     report = markdown(result)
     header = next(line for line in report.splitlines() if line.startswith("| method"))
     assert header.index("hole detail") < header.index("realism (classifier accuracy)")
-    assert "split by photograph" in report and "0.500 [0.500, 0.500]" in report
+    assert "split by photograph (a scene's together)" in report and "0.500 [0.500, 0.500]" in report
     with pytest.raises(ValueError, match="photo_ids has 3 entries for the 48 images"):
         evaluate(store, ["mean"], progress=False, realism=True, photo_ids=ids[:3])
     plain = markdown(evaluate(store, ["mean"], progress=False))

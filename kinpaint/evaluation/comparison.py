@@ -178,9 +178,9 @@ def read_evaluation_data(data, split, count, seed, captions="joined", embeddings
 
 
 def evaluation_photo_ids(data, split, count, seed):
-    """Each image's photograph in `read_evaluation_data`'s order, for the realism test's split, or
-    `None` where the data does not say: a store (it keeps a name per crop) and `shapes` (each
-    scene drawn on its own)."""
+    """Each image's scene (its photograph, or the photographs of one scene together) in
+    `read_evaluation_data`'s order, for the realism test's split, or `None` where the data does
+    not say: a store (it keeps a name per crop) and `shapes` (each scene drawn on its own)."""
     from kinpaint.data.builtin import BUILTIN_DATASETS, photo_set
 
     if not isinstance(data, str) or data not in BUILTIN_DATASETS or data == "shapes":
@@ -188,10 +188,20 @@ def evaluation_photo_ids(data, split, count, seed):
     if data == "objects":
         from kinpaint.data.objects import load_objects
 
-        return [example["photograph"] for example in load_objects(split, count=count, seed=seed)[2]["examples"]]
-    from kinpaint.data.photos import load_photos
+        names = [example["photograph"] for example in load_objects(split, count=count, seed=seed)[2]["examples"]]
+    else:
+        from kinpaint.data.photos import load_photos
 
-    return load_photos(split, count=count, seed=seed, photos=photo_set(data))[1]
+        names = load_photos(split, count=count, seed=seed, photos=photo_set(data))[1]
+    return photo_scenes(names)
+
+
+def photo_scenes(names, root=None):
+    """The corpus scene of each photograph name (a name outside the corpus is its own scene)."""
+    from kinpaint.data.photos import corpus_catalogue
+
+    scenes = {entry.name: entry.scene for entry in corpus_catalogue(root)}
+    return [scenes.get(name, name) for name in names]
 
 
 def _add_realism(evaluation, realism, photo_ids, count, progress):
@@ -203,7 +213,7 @@ def _add_realism(evaluation, realism, photo_ids, count, progress):
     if photo_ids is None:
         photo_ids = evaluation_photo_ids(evaluation.settings["data"], evaluation.settings["split"], count,
                                          evaluation.settings["seed"])
-    split_by = "photograph" if photo_ids is not None else "image (the data names no photograph per image)"
+    split_by = "photograph (a scene's together)" if photo_ids is not None else "image (the data names none)"
     photo_ids = list(range(len(evaluation.images))) if photo_ids is None else list(photo_ids)
     for name, filled in evaluation.fills.items():
         result = realism_accuracy(evaluation.images, filled, evaluation.masks, photo_ids, SEEDS, settings)

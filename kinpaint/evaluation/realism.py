@@ -179,7 +179,8 @@ def split_by_photograph(photo_ids, seed, held_out=0.5):
 
 
 def seed_interval(values, level=0.95):
-    """`(mean, low, high)`: the mean of `values` and its Student-t interval (NaN bounds for one value).
+    """`(mean, low, high)`: the mean of accuracies `values` and its Student-t interval, kept inside
+    [0, 1] (NaN bounds for one value).
 
     >>> seed_interval([0.5, 0.5, 0.5])
     (0.5, 0.5, 0.5)
@@ -189,7 +190,7 @@ def seed_interval(values, level=0.95):
     if len(values) < 2:
         return mean, float("nan"), float("nan")
     half = _student_t_quantile(0.5 + level / 2.0, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values))
-    return mean, float(mean - half), float(mean + half)
+    return mean, float(max(mean - half, 0.0)), float(min(mean + half, 1.0))  # an accuracy lies in [0, 1]
 
 
 def build_classifier(side, width=16, seed=0):
