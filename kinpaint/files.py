@@ -179,8 +179,9 @@ def check_output_folder(out, names, force=False, inputs=None, command="kinpaint"
 
 
 def _check_parent_folder(path, flag="--out"):
-    """Refuse a path whose nearest existing folder above it is a file or cannot be written."""
-    parent = os.path.dirname(os.path.abspath(path))
+    """Refuse a folder path that cannot be written, or whose nearest existing folder above it
+    is a file or cannot be written."""
+    parent = os.path.abspath(path)
     while not os.path.exists(parent):
         parent = os.path.dirname(parent)
     if not os.path.isdir(parent):
