@@ -215,3 +215,125 @@ def test_train_refuses_a_hostile_store_before_any_work(tmp_path, case):
                             "--batch-size", "2", "--epochs", "1", "--steps-per-epoch", "1"])
     assert code == 2 and path in stderr and HOSTILE_STORES[case][1] in stderr, stderr
     assert not run.exists()
+
+
+# Model files.
+
+
+@pytest.fixture(scope="module")
+def model_files(tmp_path_factory):
+    """Two tiny honest `.keras` files of the same model, one 4 and one 8 channels wide."""
+    from kinpaint.models import FourierInpainter
+
+    folder = tmp_path_factory.mktemp("models")
+    files = {}
+    for width in (4, 8):
+        files[width] = str(folder / f"width_{width}.keras")
+        FourierInpainter(image_size=8, width=width, blocks=1, downsamples=1).save(files[width])
+    return files
+
+
+def members(path):
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def with_config(change):
+    def make(files):
+        parts = members(files[4])
+        config = json.loads(parts["config.json"])
+        change(config)
+        return {**parts, "config.json": json.dumps(config).encode()}
+    return make
+
+
+def setting(**values):
+    return with_config(lambda config: config["config"].update(values))
+
+
+def replaced(name, data):
+    return lambda files: {**members(files[4]), name: data}
+
+
+def padded_config(spaces):
+    return lambda files: {**members(files[4]), "config.json": members(files[4])["config.json"] + b" " * spaces}
+
+
+# name -> the members of a hostile `.keras` file, from the honest ones
+HOSTILE_MODELS = {
+    "a class nobody registered": with_config(lambda config: config.update(class_name="NoSuchInpainter",
+                                                                          registered_name="kinpaint>NoSuchInpainter")),
+    "a class named from the os module": with_config(lambda config: config.update(module="os", class_name="system",
+                                                                                 registered_name=None)),
+    "a width of a million": setting(width=10**6),
+    "an image side of a billion": setting(image_size=10**9),
+    "a million blocks": setting(blocks=10**6),
+    "wide layers in many blocks": setting(width=4096, blocks=256),
+    "a negative width": setting(width=-4),
+    "a width in words": setting(width="wide"),
+    "a fractional width": setting(width=4.5),
+    "config.json not JSON": replaced("config.json", b"{not json"),
+    "config.json a JSON list": replaced("config.json", b"[1, 2]"),
+    "config.json nested 100000 deep": replaced("config.json", b"[" * 100000 + b"]" * 100000),
+    "config.json missing": lambda files: {name: data for name, data in members(files[4]).items()
+                                          if name != "config.json"},
+    "a zip-bomb member": lambda files: {**members(files[4]), "assets/padding": bytes(80 * 2**20)},
+    "a 20 MB config.json": padded_config(20 * 2**20),
+    "weights of another width": lambda files: {**members(files[4]),
+                                                "model.weights.h5": members(files[8])["model.weights.h5"]},
+    "weights that are not HDF5": replaced("model.weights.h5", b"not an HDF5 file" * 64),
+    "no weights": lambda files: {name: data for name, data in members(files[4]).items() if name != "model.weights.h5"},
+}
+
+
+def hostile_model(folder, name, files):
+    path = os.path.join(folder, "model.keras")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, data in HOSTILE_MODELS[name](files).items():
+            archive.writestr(member, data)
+    return path
+
+
+def cut_model(folder, files, index):
+    """The honest file cut at a seeded point."""
+    with open(files[4], "rb") as handle:
+        data = handle.read()
+    cut = int(np.random.default_rng([SEED, index]).integers(1, len(data)))
+    path = os.path.join(folder, f"cut_{index}.keras")
+    with open(path, "wb") as handle:
+        handle.write(data[:cut])
+    return path
+
+
+def test_the_honest_model_files_load(model_files):
+    import kinpaint
+
+    assert kinpaint.load_model(model_files[4]).width == 4
+
+
+@pytest.mark.parametrize("case", [*sorted(HOSTILE_MODELS), *(f"cut #{index}" for index in range(4))])
+def test_a_hostile_model_file_is_refused_naming_it(tmp_path, model_files, case):
+    import kinpaint
+
+    if case.startswith("cut #"):
+        path = cut_model(str(tmp_path), model_files, int(case[len("cut #"):]))
+    else:
+        path = hostile_model(str(tmp_path), case, model_files)
+    with pytest.raises(ValueError) as refused:
+        kinpaint.load_model(path)
+    message = str(refused.value)
+    assert message.startswith(path) and "\n" not in message and len(message) < 600, message
+
+
+@pytest.mark.parametrize("case", ["a width of a million", "weights of another width", "a class nobody registered"])
+def test_inpaint_with_a_hostile_model_file_prints_one_line_naming_it(tmp_path, model_files, case):
+    from PIL import Image
+
+    path = hostile_model(str(tmp_path), case, model_files)
+    picture = str(tmp_path / "picture.png")
+    Image.fromarray(np.full((8, 8, 3), 128, np.uint8)).save(picture)
+    code, stderr = run_cli(["inpaint", "--model", path, "--image", picture, "--centre", "--out",
+                            tmp_path / "filled.png"])
+    lines = stderr.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and path in lines[0], stderr
+    assert not (tmp_path / "filled.png").exists()
