@@ -28,6 +28,7 @@ _EXPORTS = {
     "load_shapes": "kinpaint.data.shapes",
     "open_reader": "kinpaint.data.sources",
     "Store": "kinpaint.data.store",
+    "StoreError": "kinpaint.data.store",
     "write_store": "kinpaint.data.store",
 }
 
