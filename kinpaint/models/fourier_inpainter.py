@@ -207,9 +207,7 @@ class FourierInpainter(InpaintingModel):
 
     def _generate(self, images, masks, vectors=None, training=False):
         """The fill of every pixel; `vectors` `(B, caption_dim)` (None: no caption, as zeros)."""
-        # Conjugate gradients need about as many steps as the picture is wide to reach a hole's middle.
-        iterations = tf.maximum(60, tf.reduce_max(tf.shape(images)[1:3]))
-        start = harmonic_fill(images, masks, max_iterations=iterations)
+        start = harmonic_fill(images, masks)
         scale = known_contrast(images, masks)
         seen = ops.concatenate([(start - known_mean_colour(images, masks)) / scale, masks], axis=-1)
         if self.conditioned:
