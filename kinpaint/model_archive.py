@@ -26,7 +26,7 @@ SIZE_LIMITS = {
     "image_size": 4096, "coarse_side": 4096, "max_words": 4096, "length": 4096,
     "downsamples": 10, "kernel_size": 64,
 }
-MAX_WEIGHTS_ESTIMATE = 2**28  # the widest layer squared times the blocks: about a model's weights
+MAX_WEIGHTS_ESTIMATE = 2**29  # the widest layer squared times the blocks: about a model's weights
 
 
 def check_model_archive(path):
