@@ -188,3 +188,27 @@ def test_an_unfinished_embeddings_cache_is_not_listed(tmp_path):
     with h5py.File(path, "a") as file:  # a run killed while embedding leaves this
         file["embeddings"].create_dataset(".incomplete-minilm", (3, 4), np.float32)
     assert Store(path).embedding_names == ()
+
+
+def test_prepare_stopped_by_sigterm_removes_its_temporary_store(tmp_path, monkeypatch):
+    import signal
+
+    import kinpaint.data.store as store_module
+    from kinpaint.cli.main import main
+
+    adding = store_module._Writer.add
+
+    def add_then_terminate(self, example):  # `kill PID` while the store is being written
+        adding(self, example)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(store_module._Writer, "add", add_then_terminate)
+    unhandled = []  # without prepare's own handler, the test's sees the signal and the write goes on
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: unhandled.append(signum))
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            main(["prepare", "shapes", "--count", "train=3", "--size", "8", "--out", str(tmp_path / "s.h5")])
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert stopped.value.code == 143 and not unhandled
+    assert os.listdir(tmp_path) == []

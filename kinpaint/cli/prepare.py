@@ -1,5 +1,9 @@
 """`kinpaint prepare SOURCE --out STORE.h5`: write a dataset to an HDF5 store."""
 
+import contextlib
+import signal
+import threading
+
 from kinpaint.cli.arguments import nonnegative_int, positive_int
 from kinpaint.data.sources import FORMATS
 
@@ -73,13 +77,33 @@ def run(args):
         print(describe_photo_set(photo_set(args.source)))
     print(f"preparing {args.source} -> {args.out}")
     source = args.source if args.caption_language == "en" else f"{args.source} ({args.caption_language} captions)"
-    write_store(args.out, reader, force=args.force, source=source)
+    with terminate_as_exit():  # `kill` then unwinds like Ctrl-C: the temporary store is removed
+        write_store(args.out, reader, force=args.force, source=source)
     for name, encoder in encoders.items():
         from kinpaint.captions import embed_store
 
         print(f"embedding captions with {name}")
         embed_store(Store(args.out), name, encoder=encoder)
     print(Store(args.out).summary())
+
+
+@contextlib.contextmanager
+def terminate_as_exit():
+    """Within the block, SIGTERM raises `SystemExit(143)` (in the main thread only), so the
+    `finally` and `except` clauses around a write run (`kinpaint.files.atomic_path` removes its
+    temporary file) instead of the process ending where it stands."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def convert(args):
