@@ -11,6 +11,10 @@ import numpy as np
 import pytest
 
 LEGACY = os.path.join(os.path.dirname(__file__), "data", "legacy")
+# The fills were saved when the harmonic start stopped at relative residual 1e-4; it is solved to
+# 1e-5 since issue 33, which moves a harmonic-started fill by up to about 2e-5. A weight loaded
+# wrongly moves it by far more.
+TOLERANCE = 1e-4
 
 
 def fill(name, model):
@@ -37,7 +41,7 @@ def test_legacy_model_loads_with_plain_keras_and_fills_identically(name):
 
     model = keras.models.load_model(os.path.join(LEGACY, f"{name}.keras"))
     expected = np.load(os.path.join(LEGACY, "expected_fills.npz"))[name]
-    np.testing.assert_allclose(fill(name, model), expected, atol=1e-5)
+    np.testing.assert_allclose(fill(name, model), expected, atol=TOLERANCE)
 
 
 def test_the_fourier_inpainter_saved_before_it_read_captions_loads_and_fills_identically():
@@ -50,8 +54,8 @@ def test_the_fourier_inpainter_saved_before_it_read_captions_loads_and_fills_ide
     assert type(model).__name__ == "FourierInpainter" and not model.conditioned
     images, masks, captions, _ = inputs(16, seed=4)
     expected = np.load(os.path.join(LEGACY, "fourier_tiny_fills.npy"))
-    np.testing.assert_allclose(model.inpaint(images, masks), expected, atol=1e-5)
-    np.testing.assert_allclose(model.inpaint(images, masks, captions), expected, atol=1e-5)  # captions are ignored
+    np.testing.assert_allclose(model.inpaint(images, masks), expected, atol=TOLERANCE)
+    np.testing.assert_allclose(model.inpaint(images, masks, captions), expected, atol=TOLERANCE)  # captions are ignored
     assert int(model.optimizer.iterations) == 1  # the optimizer's state came back too
 
 
