@@ -56,9 +56,10 @@ def training_images(count):
 
 
 @contextlib.contextmanager
-def issue_start_solver():
-    """`FourierInpainter` traced inside this block uses the harmonic start issue 33 found."""
-    fourier_module.harmonic_fill = lambda images, masks: reference_fill(images, masks, max(60, images.shape[1]))
+def issue_start_solver(side=SIZE):
+    """`FourierInpainter` traced inside this block uses the harmonic start issue 33 found, for
+    pictures whose longer side is `side`."""
+    fourier_module.harmonic_fill = lambda images, masks: reference_fill(images, masks, max(60, side), side)
     try:
         yield
     finally:

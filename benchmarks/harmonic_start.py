@@ -39,12 +39,13 @@ def photographs(size, count):
     return to_model_range(crops).astype(np.float32)
 
 
-def reference_fill(images, masks, max_iterations):
-    """`harmonic_fill` as issue 33 found it: `(B, H, W, C)` float32, known pixels exact."""
+def reference_fill(images, masks, max_iterations, side=None):
+    """`harmonic_fill` as issue 33 found it: `(B, H, W, C)` float32, known pixels exact.
+    `side`: the pictures' longer side where their static shape does not say."""
     images, masks = tf.cast(images, tf.float32), tf.cast(masks, tf.float32)
     flat = tf.broadcast_to(known_mean_colour(images, masks), tf.shape(images))
     start = flat
-    if max(images.shape[1:3]) > 96:  # the coarse-to-fine start: the fill at half size, recursively, 4 times
+    if (side or max(images.shape[1:3])) > 96:  # the coarse-to-fine start: the fill at half size, recursively, 4 times
         pyramid = [(images, masks)]
         for _ in range(4):
             known = tf.nn.avg_pool2d(pyramid[-1][1], 2, 2, "SAME")
