@@ -154,6 +154,13 @@ def test_force_replaces_stores_only_never_a_datasets_own_files(tmp_path):
     assert captions.read_text() == '{"file": "a.png", "captions": ["a dog"]}\n'
     with pytest.raises(FileExistsError, match="not a kinpaint store"):
         write_store(str(tmp_path), open_reader("shapes", counts={"train": 2}), force=True, progress=False)
+    weights = tmp_path / "weights.h5"  # an HDF5 file kinpaint did not write
+    with h5py.File(weights, "w") as file:
+        file["weights"] = np.arange(4.0)
+    with pytest.raises(FileExistsError, match="weights.h5 exists and is not a kinpaint store"):
+        write_store(str(weights), open_reader("shapes", counts={"train": 2}), force=True, progress=False)
+    with h5py.File(weights, "r") as file:
+        np.testing.assert_array_equal(file["weights"][()], np.arange(4.0))
     store = tmp_path / "s.h5"
     write_store(str(store), open_reader("shapes", counts={"train": 2}), progress=False)
     write_store(str(store), open_reader("shapes", counts={"train": 3}), force=True, progress=False)

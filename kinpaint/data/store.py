@@ -29,6 +29,16 @@ _WRITE_BLOCK = 1024
 _TEXT = h5py.string_dtype("utf-8")
 
 
+def _is_kinpaint_store(path):
+    """Whether `path` is an HDF5 file whose `format` attribute says kinpaint wrote it (any
+    other HDF5 file, such as a user's weights, is not ours to replace)."""
+    try:
+        with h5py.File(path, "r") as file:
+            return file.attrs.get("format") == FORMAT
+    except (OSError, ValueError):
+        return False
+
+
 def write_store(path, reader, force=False, progress=True, source=""):
     """Write every `Example` of `reader` to a new store at `path`.
 
@@ -45,7 +55,7 @@ def write_store(path, reader, force=False, progress=True, source=""):
         ValueError: the reader yielded nothing usable, or images of mixed sizes.
     """
     check_can_write(path, overwrite=force)
-    if os.path.isdir(path) or (os.path.exists(path) and not h5py.is_hdf5(path)):
+    if os.path.isdir(path) or (os.path.exists(path) and not _is_kinpaint_store(path)):
         raise FileExistsError(f"{path} exists and is not a kinpaint store; --force replaces stores only, so it "
                               "is left as it is: choose another --out")
     remove_stale_temporaries(path)  # a killed run's, left beside the store
