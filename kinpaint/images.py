@@ -4,9 +4,14 @@ Conventions (used everywhere in kinpaint):
 
 - on disk and in stores, images are `uint8` in [0, 255], shape `(H, W, 3)`;
 - inside models, images are `float32` in [-1, 1], channels last.
+
+Pictures from a user are read in raster formats only (`READ_FORMATS`): Pillow is told which
+plugins it may use, so a PostScript, PDF or any other file never reaches another plugin, and
+never an external program such as Ghostscript (`open_picture`).
 """
 
 import os
+import struct
 
 import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
@@ -16,6 +21,16 @@ OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP
                   ".tiff": "TIFF"}
 LOSSY_FORMATS = ("JPEG",)  # WEBP is written lossless
 EXIF_ROTATED = "rotated by its EXIF orientation"
+# Picture formats kinpaint reads from a user (Pillow's names): raster formats whose Pillow
+# plugins decode in-process. EPS (which Pillow hands to Ghostscript) and every other plugin are
+# never tried. A JPEG with several pictures in it (a phone's MPO) opens as its first one.
+READ_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF")
+READ_FORMATS_TEXT = "PNG, JPEG, WebP, BMP, TIFF and GIF"
+UNREADABLE = "unreadable or truncated image"
+# Files users upload by mistake that no Pillow plugin reads, by their first bytes, to name them
+# when refusing (Pillow's plugins' own signature checks name the rest: `sniff_format`).
+_OTHER_SIGNATURES = ((b"%PDF-", "PDF"), (b"\xc5\xd0\xd3\xc6", "EPS"), (b"{\\rtf", "RTF"), (b"PK\x03\x04", "ZIP"))
+_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1")
 
 
 class ImageError(ValueError):
@@ -24,12 +39,24 @@ class ImageError(ValueError):
     Attributes:
         path: the file.
         reason: a short, stable description (for grouping in reports).
+        detail: what Pillow said, or "".
     """
 
-    def __init__(self, path, reason, detail=""):
-        super().__init__(f"{path}: {reason}" + (f" ({detail})" if detail else ""))
+    def __init__(self, path, reason, detail="", message=None):
+        super().__init__(message or f"{path}: {reason}" + (f" ({detail})" if detail else ""))
         self.path = path
         self.reason = reason
+        self.detail = detail
+
+
+class UnreadFormatError(ImageError):
+    """A picture in a format kinpaint does not read (`READ_FORMATS`); `format` names it
+    (Pillow's name where Pillow knows it: `EPS`, `ICO`, `PSD`, ...)."""
+
+    def __init__(self, path, format):
+        reason = f"in {format} format; kinpaint reads only {READ_FORMATS_TEXT}"
+        super().__init__(path, reason, message=f"{path} is {reason}")
+        self.format = format
 
 
 def to_model_range(images):
@@ -76,25 +103,14 @@ def load_image(path, size=None, resize=True):
 
     Raises:
         FileNotFoundError: the path does not exist.
-        ImageError: the file is unreadable, truncated, or the wrong size.
+        ImageError: the file is unreadable, truncated, or the wrong size;
+            `UnreadFormatError` when it is not one of `READ_FORMATS` (naming its format).
     """
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"Image file not found: {path}")
-    conversions = []
-    try:
-        with Image.open(path) as image:
-            # Pillow reduces 16-bit RGB to 8 bits silently; its decoder mode tells.
-            sixteen_bit_rgb = image.mode == "RGB" and any(";16" in str(tile[3]) for tile in image.tile)
-            image.load()
-            image, conversions = upright_rgb8(image)
-            if sixteen_bit_rgb:
-                conversions.append("16-bit->8-bit")
-    except Image.DecompressionBombError as error:
-        raise ImageError(path, "too many pixels to decode safely (Pillow's decompression-bomb guard)",
-                         str(error)) from error
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise ImageError(path, "unreadable or truncated image", str(error)) from error
+    with open_picture(path) as image:
+        image, conversions = picture_rgb8(image, path)
     if size is not None and image.size != (size, size):
         if not resize:
             raise ImageError(
@@ -105,12 +121,112 @@ def load_image(path, size=None, resize=True):
     return np.asarray(image, dtype=np.uint8), conversions
 
 
+def open_picture(source, name=None):
+    """Open a picture from a user lazily (Pillow reads the header: size and mode, no pixels),
+    in one of `READ_FORMATS` only: Pillow tries no other plugin, so no file reaches Ghostscript
+    or another external program. Use it as a context manager; `picture_rgb8` decodes it.
+
+    Args:
+        source: a path, or a binary file object (`io.BytesIO` of an upload).
+        name: what errors call it (default: the path).
+
+    Raises:
+        UnreadFormatError: the file is in another format (named, where its first bytes tell).
+        ImageError: the file is no picture at all, or one too large for Pillow's
+            decompression-bomb guard.
+    """
+    if name is None:
+        name = os.fspath(source) if isinstance(source, (str, bytes, os.PathLike)) else "the picture"
+    try:
+        return Image.open(source, formats=READ_FORMATS)
+    except Image.DecompressionBombError as error:
+        raise _bomb(name, error) from error
+    except UnidentifiedImageError:
+        format = sniff_format(_first_bytes(source), name)
+        if format in READ_FORMATS:
+            raise ImageError(name, UNREADABLE, f"it starts as a {format} file, but its header is damaged") from None
+        if format is not None:
+            raise UnreadFormatError(name, format) from None
+        raise ImageError(name, UNREADABLE, f"not a {READ_FORMATS_TEXT.replace(' and ', ' or ')} file") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise ImageError(name, UNREADABLE, str(error)) from error
+
+
+def picture_rgb8(image, name):
+    """Decode a picture `open_picture` opened: an 8-bit RGB PIL image, upright, and the
+    conversions made (`load_image`'s notes). A damaged file raises `ImageError` naming `name`."""
+    try:
+        # Pillow reduces 16-bit RGB to 8 bits silently; its decoder mode tells.
+        sixteen_bit_rgb = image.mode == "RGB" and any(";16" in str(tile[3]) for tile in image.tile)
+        image.load()
+        image, conversions = upright_rgb8(image)
+    except Image.DecompressionBombError as error:
+        raise _bomb(name, error) from error
+    except (OSError, SyntaxError, ValueError, IndexError, struct.error, EOFError) as error:
+        raise ImageError(name, UNREADABLE, str(error)) from error
+    return image, conversions + (["16-bit->8-bit"] if sixteen_bit_rgb else [])
+
+
+def sniff_format(prefix, name=None):
+    """The name of the format that `prefix` (a file's first bytes) starts like, or `None`:
+    Pillow's name where one of its plugins knows the signature (`PNG`, `EPS`, `ICO`, ...; only
+    the signature check runs, no plugin opens anything), else one of a few formats Pillow does
+    not read (`PDF`, `SVG`, `HEIF`, ...), else the format the suffix of the file's `name` says
+    where Pillow has no signature for it (`.tga`)."""
+    head = prefix[:1024]
+    if head.startswith(b"%!PS"):
+        return "EPS" if b"EPSF" in head.split(b"\n", 1)[0] else "PostScript"
+    for signature, format in _OTHER_SIGNATURES:
+        if head.startswith(signature):
+            return format
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "HEIF"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith(b"<svg") or (text.startswith(b"<?xml") and b"<svg" in text):
+        return "SVG"
+    Image.init()
+    for format in [*READ_FORMATS, *(format for format in Image.ID if format not in READ_FORMATS)]:
+        _, accept = Image.OPEN[format]
+        try:
+            if accept is not None and accept(prefix[:16]):
+                # An icon's 4-byte signature is also how a TGA starts; an icon holds at least one.
+                if format not in ("ICO", "CUR") or int.from_bytes(prefix[4:6], "little") > 0:
+                    return format
+        except Exception:  # noqa: BLE001  (a signature check that cannot read these bytes: not this format)
+            continue
+    suffix = os.path.splitext(name)[1].lower() if isinstance(name, str) else ""
+    format = Image.registered_extensions().get(suffix)
+    return format if format is not None and Image.OPEN.get(format, (None, None))[1] is None else None
+
+
+def _first_bytes(source, count=1024):
+    try:
+        if isinstance(source, (str, bytes, os.PathLike)):
+            with open(source, "rb") as handle:
+                return handle.read(count)
+        source.seek(0)
+        return source.read(count)
+    except (OSError, ValueError, AttributeError):
+        return b""
+
+
+def _bomb(name, error):
+    return ImageError(name, "too many pixels to decode safely (Pillow's decompression-bomb guard)", str(error))
+
+
 def upright_rgb8(image):
     """A loaded PIL image as 8-bit RGB, turned as its EXIF orientation says (as a viewer shows it);
     returns the image and the conversions made (`load_image`'s notes)."""
     rotated = _exif_orientation(image) in range(2, 9)
     image, conversions = _to_rgb8(ImageOps.exif_transpose(image) if rotated else image)
     return image, conversions + ([EXIF_ROTATED] if rotated else [])
+
+
+def upright_size(image):
+    """`(width, height)` of an opened picture as a viewer shows it (its EXIF orientation applied),
+    from its header: nothing is decoded."""
+    width, height = image.size
+    return (height, width) if _exif_orientation(image) in range(5, 9) else (width, height)
 
 
 def _exif_orientation(image):

@@ -138,3 +138,115 @@ def test_a_mask_drawn_on_the_shown_picture_stays_aligned(tmp_path):
     np.testing.assert_array_equal(masks[..., 0] == 0, hole)
     filled = inpaint_full_resolution(MeanColourFill(), shown, masks, 16)
     np.testing.assert_array_equal(filled[~hole], shown[~hole])
+
+
+# Only raster formats are read from a user: Pillow never tries another plugin, so no file reaches Ghostscript.
+
+RASTER_FORMATS = {"a.png": "PNG", "b.jpg": "JPEG", "c.webp": "WEBP", "d.bmp": "BMP", "e.tif": "TIFF", "f.gif": "GIF"}
+
+
+@pytest.fixture
+def ghostscript_spy(monkeypatch):
+    """Every way Pillow's EPS plugin reaches Ghostscript, recorded (and Ghostscript pretended
+    installed, so a plugin that got the file would try to run it)."""
+    from PIL import EpsImagePlugin
+
+    calls = []
+
+    def record(what):
+        def spy(*args, **kwargs):
+            calls.append(what)
+            raise AssertionError(f"the EPS plugin was used: {what}")
+        return spy
+
+    monkeypatch.setattr(EpsImagePlugin, "Ghostscript", record("Ghostscript"))
+    monkeypatch.setattr(EpsImagePlugin.EpsImageFile, "_open", record("EpsImageFile._open"))
+    monkeypatch.setattr(EpsImagePlugin.EpsImageFile, "load", record("EpsImageFile.load"))
+    monkeypatch.setattr(EpsImagePlugin, "has_ghostscript", lambda: True)
+    monkeypatch.setattr(EpsImagePlugin.subprocess, "check_call", record("subprocess.check_call"))
+    return calls
+
+
+def write_eps(path):
+    from PIL import Image
+
+    Image.fromarray(random_pixels(0, 16)).save(path, format="EPS")  # Pillow writes EPS itself, no Ghostscript
+    return str(path)
+
+
+@pytest.mark.parametrize("name", ["upload.eps", "looks-like.png"])  # the content decides, not the suffix
+def test_an_eps_file_is_refused_by_format_and_never_reaches_ghostscript(tmp_path, ghostscript_spy, name):
+    from kinpaint.images import UnreadFormatError
+
+    path = write_eps(tmp_path / name)
+    with pytest.raises(UnreadFormatError) as refused:
+        load_image(path)
+    assert str(refused.value) == f"{path} is in EPS format; kinpaint reads only PNG, JPEG, WebP, BMP, TIFF and GIF"
+    assert refused.value.format == "EPS" and isinstance(refused.value, ImageError)
+    assert ghostscript_spy == []
+
+
+@pytest.mark.parametrize("name, format", [("doc.pdf", "PDF"), ("icon.ico", "ICO"), ("grey.ppm", "PPM"),
+                                          ("scan.pcx", "PCX"), ("old.tga", "TGA"), ("art.jp2", "JPEG2000")])
+def test_other_formats_pillow_writes_are_refused_by_name(tmp_path, ghostscript_spy, name, format):
+    from PIL import Image
+
+    path = str(tmp_path / name)
+    Image.fromarray(random_pixels(1, 16)).save(path)
+    with pytest.raises(ImageError, match=rf"{name} is in {format} format; kinpaint reads only PNG, JPEG"):
+        load_image(path)
+    assert ghostscript_spy == []
+
+
+@pytest.mark.parametrize("content, format", [(b"<?xml version='1.0'?>\n<svg xmlns='http://www.w3.org/2000/svg'/>",
+                                              "SVG"),
+                                             (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", "HEIF"),
+                                             (b"%!PS-Adobe-3.0\nshowpage\n", "PostScript")])
+def test_formats_pillow_cannot_read_are_named_too(tmp_path, content, format):
+    path = tmp_path / "upload.bin"
+    path.write_bytes(content)
+    with pytest.raises(ImageError, match=rf"upload\.bin is in {format} format"):
+        load_image(str(path))
+
+
+def test_every_raster_format_is_read(tmp_path, ghostscript_spy):
+    from PIL import Image
+
+    pixels = random_pixels(2, 16)
+    for name in RASTER_FORMATS:
+        Image.fromarray(pixels).save(tmp_path / name, **({"lossless": True} if name.endswith(".webp") else {}))
+        loaded, _ = load_image(str(tmp_path / name))
+        assert loaded.shape == (16, 16, 3), name
+        if name.endswith((".png", ".webp", ".bmp", ".tif")):
+            np.testing.assert_array_equal(loaded, pixels, err_msg=name)
+    assert ghostscript_spy == []
+
+
+def test_a_damaged_header_and_unknown_bytes_are_told_apart(tmp_path):
+    damaged = tmp_path / "damaged.png"
+    damaged.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    with pytest.raises(ImageError, match=r"damaged\.png: unreadable or truncated image \(it starts as a PNG file"):
+        load_image(str(damaged))
+    noise = tmp_path / "noise.png"
+    noise.write_bytes(bytes(range(7, 250)))
+    with pytest.raises(ImageError, match=r"noise\.png: unreadable or truncated image \(not a PNG, JPEG, WebP, BMP, "
+                                         r"TIFF or GIF file\)"):
+        load_image(str(noise))
+
+
+def test_prepare_reads_every_raster_format_and_skips_an_eps_by_name(tmp_path, capsys, ghostscript_spy):
+    import h5py
+
+    from kinpaint.cli.main import main
+
+    for seed, name in enumerate(RASTER_FORMATS):
+        write_image(str(tmp_path / "pictures" / name), seed=seed, size=32)
+    write_eps(tmp_path / "pictures" / "poster.jpg")  # an EPS behind a picture's suffix
+    out = tmp_path / "pictures.h5"
+    assert main(["prepare", str(tmp_path / "pictures"), "--out", str(out), "--size", "32"]) == 0
+    printed = capsys.readouterr().out
+    assert "skipped 1 file(s)" in printed and "poster.jpg" in printed and "in EPS format" in printed
+    with h5py.File(out) as store:
+        counted = sum(len(store[name]) for name in store if hasattr(store[name], "shape") and store[name].ndim == 4)
+    assert counted == len(RASTER_FORMATS)
+    assert ghostscript_spy == []
