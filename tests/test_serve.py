@@ -243,8 +243,9 @@ def test_a_bad_upload_gets_a_clear_message(request_, status, message):
 
 def test_a_picture_with_too_many_pixels_is_refused():
     response = TestClient(create_app(RecordingModel(), max_pixels=500)).post("/api/fill", json=fill_request())
-    assert response.status_code == 400
-    assert response.json()["error"] == "the picture is 40x24, 0.00096 megapixels; this server takes at most 0.0005"
+    assert response.status_code == 413
+    assert response.json()["error"] == ("the picture is 40x24, 0.00096 megapixels; this server takes at most 0.0005 "
+                                        "(kinpaint serve --max-pixels raises the limit)")
 
 
 def test_a_model_failure_is_one_line_not_a_traceback():
@@ -295,7 +296,7 @@ def test_serve_loads_the_model_once_and_serves_it(model, tmp_path, monkeypatch, 
     (app, (host, port)), = served
     assert host == "127.0.0.1"
     assert f"kinpaint serve: tiny.keras on http://127.0.0.1:{port}/ (Ctrl-C stops)" in capsys.readouterr().out
-    client = TestClient(app, base_url="http://127.0.0.1")
+    client = TestClient(app, base_url=f"http://127.0.0.1:{port}")
     assert client.get("/api/model").json()["name"] == "tiny.keras"
     response = client.post("/api/fill", json=fill_request())
     assert response.status_code == 200

@@ -207,4 +207,5 @@ def test_the_page_shows_why_the_server_refused(browser, server, tmp_path):
     driver.find_element("id", "fill").click()
     assert wait_for_state(driver, "done", "error") == "error"
     message = driver.find_element("id", "message").text
-    assert message == "Could not fill: the picture is 800x600, 0.48 megapixels; this server takes at most 0.4"
+    assert message == ("Could not fill: the picture is 800x600, 0.48 megapixels; this server takes at most 0.4 "
+                       "(kinpaint serve --max-pixels raises the limit)")

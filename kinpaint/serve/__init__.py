@@ -9,8 +9,13 @@ import importlib
 
 DEFAULT_MAX_UPLOAD_MB = 32  # the largest request body, in MiB
 DEFAULT_MAX_PIXELS = 50_000_000  # the largest picture: a 48-megapixel phone photograph fits
+DEFAULT_MAX_FILL_PIXELS = 1024 * 1024  # the most pixels the model fills at once: a picture filled whole, or the
+# hole's box with its context (kinpaint.pictures.hole_crop); the same megapixel up to which pictures are filled whole
+DEFAULT_MAX_WAITING = 4  # requests waiting for the model behind the one it fills; more get 503
+DEFAULT_TIMEOUT = 120  # seconds from a request's arrival to its answer (waiting included)
 
-__all__ = ["DEFAULT_MAX_PIXELS", "DEFAULT_MAX_UPLOAD_MB", "create_app", "serve"]
+__all__ = ["DEFAULT_MAX_FILL_PIXELS", "DEFAULT_MAX_PIXELS", "DEFAULT_MAX_UPLOAD_MB", "DEFAULT_MAX_WAITING",
+           "DEFAULT_TIMEOUT", "create_app", "serve"]
 
 
 def __getattr__(name):
