@@ -74,7 +74,7 @@ def fill_timed(inpainter, images, masks, batch_size):
     return fills, (time.perf_counter() - start) / len(images)
 
 
-def measure(images, fills, masks, names, realism):
+def measure(images, fills, masks, names, realism, seeds=None):
     """`{column: (mean, low, high)}` of one method's fills."""
     from kinpaint.evaluation.reported_metrics import measure as measure_images
     from kinpaint.evaluation.statistics import bootstrap_interval
@@ -84,7 +84,8 @@ def measure(images, fills, masks, names, realism):
     if realism:
         from kinpaint.evaluation.realism import realism_accuracy
 
-        row["realism"] = realism_accuracy(images, fills, masks, names).accuracy
+        options = {} if seeds is None else {"seeds": seeds}
+        row["realism"] = realism_accuracy(images, fills, masks, names, **options).accuracy
     return row
 
 
@@ -124,6 +125,8 @@ def main(argv=None):
     parser.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS),
                         help="baselines, presets, .keras files, or texture:KEY=VALUE,... candidates")
     parser.add_argument("--no-realism", action="store_true", help="leave the realism test out (it trains a CNN)")
+    parser.add_argument("--realism-seeds", type=int, nargs="+", default=None,
+                        help="the realism test's seeds (default: its own three); one seed is a quicker, rougher look")
     parser.add_argument("--grid", default=None, help="a folder for side-by-side grids of the first crops")
     parser.add_argument("--grid-count", type=int, default=4)
     parser.add_argument("--batch-size", type=int, default=4)
@@ -155,12 +158,12 @@ def main(argv=None):
                 continue
             filled, seconds = fill_timed(inpainter, images, masks, args.batch_size)
             fills.append(filled)
-            print(format_row(label, measure(images, filled, masks, names, realism), seconds), flush=True)
+            print(format_row(label, measure(images, filled, masks, names, realism, args.realism_seeds), seconds), flush=True)
         if args.grid:
             import os
 
             os.makedirs(args.grid, exist_ok=True)
-            save_grid(os.path.join(args.grid, f"{set_name}_{args.split}.png"), images, masks, fills, args.grid_count)
+            save_grid(os.path.join(args.grid, f"realistic_{set_name.replace('-', '_')}_{args.split}.png"), images, masks, fills, args.grid_count)
 
 
 if __name__ == "__main__":
