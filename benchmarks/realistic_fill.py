@@ -25,13 +25,17 @@ DEFAULT_METHODS = ("biharmonic", "patchmatch", "photos", "photos-realistic")
 
 
 def load_set(name, split, count):
-    """`(images (N, S, S, 3) in [-1, 1], masks (N, S, S, 1), photograph names)` of a set."""
+    """`(images (N, S, S, 3) in [-1, 1], masks (N, S, S, 1), corpus scene of each crop)` of a set;
+    the realism test keeps a scene's crops on one side of its split."""
     from kinpaint.data.masks import make_masks
     from kinpaint.data.photos import load_photos
 
+    from kinpaint.evaluation.comparison import photo_scenes
+
     size, kind = SETS[name]
     pixels, names = load_photos(split, count=count, seed=0, size=size, photos="corpus")
-    return pixels.astype(np.float32) / 127.5 - 1.0, make_masks(kind, len(pixels), size, size // 2, seed=0), names
+    masks = make_masks(kind, len(pixels), size, size // 2, seed=0)
+    return pixels.astype(np.float32) / 127.5 - 1.0, masks, photo_scenes(names)
 
 
 class TextureCandidate:
