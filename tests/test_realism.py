@@ -176,5 +176,7 @@ def test_evaluate_puts_realism_beside_the_pixel_metrics(crops, tmp_path):
     assert "split by photograph (a scene's together)" in report and "0.500 [0.500, 0.500]" in report
     with pytest.raises(ValueError, match="photo_ids has 3 entries for the 48 images"):
         evaluate(store, ["mean"], progress=False, realism=True, photo_ids=ids[:3])
+    with pytest.raises(ValueError, match="realism needs at least 4 images.*gives 3"):
+        evaluate(store, ["mean"], count=3, progress=False, realism=True)
     plain = markdown(evaluate(store, ["mean"], progress=False))
     assert "classifier accuracy" not in plain and "realism:" not in plain

@@ -24,6 +24,7 @@ import time
 import numpy as np
 
 from kinpaint.evaluation.methods import condition_captions, resolve_method
+from kinpaint.evaluation.realism import MIN_PICTURES
 from kinpaint.evaluation.report import write_report
 from kinpaint.evaluation.reported_metrics import measure
 from kinpaint.evaluation.statistics import summarize
@@ -107,6 +108,9 @@ def evaluate(data, methods, split="test", masks="centre", count=None, seed=0, ba
     pixels, texts, vectors = read_evaluation_data(data, split, count, seed, captions, embeddings)
     if realism and photo_ids is not None and len(photo_ids) != len(pixels):
         raise ValueError(f"photo_ids has {len(photo_ids)} entries for the {len(pixels)} images evaluated")
+    if realism and len(pixels) < MIN_PICTURES:
+        raise ValueError(f"realism needs at least {MIN_PICTURES} images, half to train its classifier on "
+                         f"and half to score it; {data} ({split}) gives {len(pixels)}")
     resolved = [resolve_method(method, search) for method in methods]
     names = [method.name for method in resolved]
     if len(set(names)) != len(names):

@@ -26,6 +26,7 @@ import numpy as np
 
 DIHEDRAL_COPIES = 8  # 4 rotations, each mirrored or not
 SEEDS = (0, 1, 2)  # the seeds `kinpaint evaluate --realism` reports the mean of
+MIN_PICTURES = 4  # pictures with a hole: some to train on, some to score
 
 
 @dataclasses.dataclass(frozen=True)
@@ -255,8 +256,9 @@ def _checked(real_images, filled_images, masks, photo_ids):
     if len(photo_ids) != len(real):
         raise ValueError(f"photo_ids has {len(photo_ids)} entries for {len(real)} images")
     with_hole = (masks < 0.5).any(axis=(1, 2, 3))
-    if with_hole.sum() < 4:
-        raise ValueError(f"the realism test needs at least 4 pictures with a hole; got {int(with_hole.sum())}")
+    if with_hole.sum() < MIN_PICTURES:
+        raise ValueError(f"the realism test needs at least {MIN_PICTURES} pictures with a hole; "
+                         f"got {int(with_hole.sum())}")
     kept = [photo for photo, keep in zip(photo_ids, with_hole) if keep]
     return real[with_hole], filled[with_hole], masks[with_hole], kept
 
