@@ -132,7 +132,6 @@ def portable_layers(model):
     call. Trace a function there to keep them."""
     import keras
 
-    from kinpaint import poisson
     from kinpaint.layers import FourierConvolution
 
     swapped = []
@@ -144,15 +143,9 @@ def portable_layers(model):
             swapped.append((layer, "call", _nearest_resize(layer)))
     for layer, name, replacement in swapped:
         object.__setattr__(layer, name, replacement)
-    # The harmonic fill's conjugate-gradient solver is a tf.function; traced as one, tf2onnx 1.17
-    # fails on its while loop when it is called several times inside a tf.cond branch (the
-    # coarse-to-fine start): "Cannot find node with output 'cond:0'". Its Python body traces the same ops.
-    solver = poisson._solve
-    poisson._solve = getattr(solver, "python_function", solver)
     try:
         yield
     finally:
-        poisson._solve = solver
         for layer, name, _ in swapped:
             object.__delattr__(layer, name)
 
