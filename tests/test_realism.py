@@ -180,3 +180,13 @@ def test_evaluate_puts_realism_beside_the_pixel_metrics(crops, tmp_path):
         evaluate(store, ["mean"], count=3, progress=False, realism=True)
     plain = markdown(evaluate(store, ["mean"], progress=False))
     assert "classifier accuracy" not in plain and "realism:" not in plain
+
+
+def test_kinpaint_evaluate_realism_reaches_the_evaluation(tmp_path, capsys):
+    from kinpaint.cli.main import main
+
+    command = ["evaluate", "--data", "shapes", "--split", "val", "--count", "3", "--methods", "mean",
+               "--out", str(tmp_path / "report")]
+    assert main(command + ["--realism"]) == 2
+    assert "realism needs at least 4 images, half to train its classifier on and half to score it; shapes (val) " \
+           "gives 3" in capsys.readouterr().err
