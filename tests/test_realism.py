@@ -85,8 +85,7 @@ def test_a_real_crop_and_its_fill_share_a_side_and_photographs_are_not_split():
             sides = {bool(side) for side, name in zip(held_out, ids) if name == photo}
             assert len(sides) == 1
         assert 0 < held_out.sum() < len(ids)
-    assert not np.array_equal(split_by_photograph(ids, 0), split_by_photograph(ids, 3)) or \
-        not np.array_equal(split_by_photograph(ids, 1), split_by_photograph(ids, 2))
+    assert len({tuple(split_by_photograph(ids, seed)) for seed in range(5)}) > 1  # each seed its own split
 
 
 def test_one_photograph_is_refused():
