@@ -17,6 +17,7 @@ PUBLIC_NAMES = {
     "ClassicalFill": "kinpaint.baselines",
     "HarmonicFill": "kinpaint.baselines",
     "MeanColourFill": "kinpaint.baselines",
+    "PatchMatchFill": "kinpaint.baselines",
     "ImageGrid": "kinpaint.callbacks",
     "LossCurves": "kinpaint.callbacks",
     "render_grid": "kinpaint.callbacks",
