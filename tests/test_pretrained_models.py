@@ -92,9 +92,10 @@ def test_a_side_follows_a_model_after_an_at_sign():
 
 def test_an_unknown_preset_is_refused_with_the_presets_that_ship(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(ValueError, match=r"unknown model 'faces': not a preset kinpaint ships \(photos\)"):
+    ships = r"\(photos, photos-realistic\)"
+    with pytest.raises(ValueError, match=rf"unknown model 'faces': not a preset kinpaint ships {ships}"):
         shipped.resolve_model("faces")
-    with pytest.raises(ValueError, match="no pretrained model 'faces'; kinpaint ships \\['photos'\\]"):
+    with pytest.raises(ValueError, match="no pretrained model 'faces'; kinpaint ships \\['photos', 'photos-realistic'\\]"):
         shipped.resolve_model("pretrained:faces")
     with pytest.raises(ValueError, match="a side after '@' is for `kinpaint evaluate`"):
         shipped.resolve_model("photos@64")
