@@ -38,15 +38,19 @@ def pretrained(name=None):
 
 
 def _from_config_file(path):
-    """The model a preset's `.json` file describes (`keras.saving.serialize_keras_object`)."""
+    """The model a preset's `.json` file describes (`keras.saving.serialize_keras_object`); its
+    class's kinpaint module is imported by name (registering it), as `kinpaint.saving` does."""
+    import importlib
     import json
 
     import keras
 
-    import kinpaint.models  # noqa: F401  (registers the model classes)
-
     with open(path, encoding="utf-8") as file:
-        return keras.saving.deserialize_keras_object(json.load(file))
+        config = json.load(file)
+    if not str(config.get("module", "")).startswith("kinpaint."):
+        raise ValueError(f"{path}: a preset's config names a kinpaint class, not {config.get('module')!r}")
+    importlib.import_module(config["module"])
+    return keras.saving.deserialize_keras_object(config)
 
 
 def inference_copy(model, **settings):
