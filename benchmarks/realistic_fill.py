@@ -15,6 +15,7 @@ settings changed (e.g. `--texture guide_weight=2 detail_sigma=4`), over the same
 """
 
 import argparse
+import os
 import sys
 import time
 
@@ -162,12 +163,12 @@ def main(argv=None):
                 continue
             filled, seconds = fill_timed(inpainter, images, masks, args.batch_size)
             fills.append(filled)
-            print(format_row(label, measure(images, filled, masks, names, realism, args.realism_seeds), seconds), flush=True)
+            row = measure(images, filled, masks, names, realism, args.realism_seeds)
+            print(format_row(label, row, seconds), flush=True)
         if args.grid:
-            import os
-
             os.makedirs(args.grid, exist_ok=True)
-            save_grid(os.path.join(args.grid, f"realistic_{set_name.replace('-', '_')}_{args.split}.png"), images, masks, fills, args.grid_count)
+            grid_name = f"realistic_{set_name.replace('-', '_')}_{args.split}.png"
+            save_grid(os.path.join(args.grid, grid_name), images, masks, fills, args.grid_count)
 
 
 if __name__ == "__main__":

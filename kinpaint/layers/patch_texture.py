@@ -258,7 +258,8 @@ class _Scene:
 
     def start_field(self, coarser):
         """The first matches at this scale: a coarser scale's, scaled up (`coarser` is its
-        `(scene, sources)`), or drawn at random; a match that is no source here is redrawn."""
+        search's `(scene, sources, costs)`), or drawn at random; a match that is no source here
+        is redrawn."""
         drawn = self.random_sources(self.seed)
         if coarser is None:
             return drawn
