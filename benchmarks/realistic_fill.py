@@ -21,7 +21,9 @@ import time
 
 import numpy as np
 
-SETS = {"64-centre": (64, "centre"), "256-centre": (256, "centre"), "256-strokes": (256, "strokes")}
+SETS = {"64-centre": (64, "centre"), "256-centre": (256, "centre"), "256-strokes": (256, "strokes"),
+        "1024-centre": (1024, "centre")}
+DEFAULT_SETS = ("64-centre", "256-centre", "256-strokes")
 DEFAULT_METHODS = ("biharmonic", "patchmatch", "photos", "photos-realistic")
 
 
@@ -124,9 +126,10 @@ def save_grid(path, images, masks, fills, count):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--split", default="val", choices=("val", "test"))
-    parser.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
+    parser.add_argument("--sets", nargs="+", default=list(DEFAULT_SETS), choices=list(SETS))
     parser.add_argument("--count-64", type=int, default=64, help="crops at 64x64")
     parser.add_argument("--count-256", type=int, default=24, help="crops at 256x256")
+    parser.add_argument("--count-1024", type=int, default=2, help="crops at 1024x1024 (a grid, not a measure)")
     parser.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS),
                         help="baselines, presets, .keras files, or texture:KEY=VALUE,... candidates")
     parser.add_argument("--no-realism", action="store_true", help="leave the realism test out (it trains a CNN)")
@@ -149,7 +152,7 @@ def main(argv=None):
     preset = kinpaint.pretrained("photos-realistic")
     print(f"python benchmarks/realistic_fill.py {' '.join(argv if argv is not None else sys.argv[1:])}")
     for set_name in args.sets:
-        count = args.count_64 if SETS[set_name][0] == 64 else args.count_256
+        count = {64: args.count_64, 256: args.count_256, 1024: args.count_1024}[SETS[set_name][0]]
         images, masks, names = load_set(set_name, args.split, count)
         print(f"\n{set_name}, {len(images)} crops of the {args.split} photographs\n")
         print("| method | hole PSNR (dB) | hole SSIM | hole L1 | hole detail | realism accuracy | s / picture |")
