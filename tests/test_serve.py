@@ -319,3 +319,182 @@ def test_serve_errors_are_one_clear_line(tmp_path, monkeypatch, capsys):
         busy = url.rsplit(":", 1)[1]
         assert main(["serve", "--port", busy, "--model", "photos"]) == 2
         assert f"cannot listen on 127.0.0.1:{busy}" in capsys.readouterr().err
+
+
+# Several models on one server, chosen by name.
+
+
+def two_models():
+    """A fixed-size model that reads no captions (the default) and one that fills any size and reads them."""
+    return {"faithful": RecordingModel(image_size=8, reads_captions=False),
+            "realistic": RecordingModel(image_size=16, fills_any_size=True, reads_captions=True)}
+
+
+def test_model_info_lists_every_model_and_keeps_the_default_s_fields():
+    client = TestClient(create_app(two_models()))
+    info = client.get("/api/model").json()
+    assert (info["name"], info["reads_captions"], info["fills_any_size"], info["image_size"]) == (
+        "faithful", False, False, 8)
+    assert info["models"] == [
+        {"name": "faithful", "type": "RecordingModel", "reads_captions": False, "fills_any_size": False,
+         "image_size": 8},
+        {"name": "realistic", "type": "RecordingModel", "reads_captions": True, "fills_any_size": True,
+         "image_size": 16},
+    ]
+    one = TestClient(create_app(RecordingModel(), name="only.keras")).get("/api/model").json()
+    assert [model["name"] for model in one["models"]] == ["only.keras"]
+
+
+def test_each_model_fills_when_named_and_the_first_when_none_is():
+    models = two_models()
+    client = TestClient(create_app(models))
+    faithful, realistic = models["faithful"], models["realistic"]
+    response = client.post("/api/fill", json=fill_request(model="realistic", captions=["a red ball"]))
+    assert response.status_code == 200, response.text
+    assert faithful.calls == [] and realistic.calls == [((1, HEIGHT, WIDTH, 3), ["a red ball"])]
+    assert_filled(read_png(response.content), noise(), painted())
+    response = client.post("/api/fill", json=fill_request(captions=["a red ball"]))  # no model: the default
+    assert response.status_code == 200, response.text
+    assert faithful.calls == [((1, 8, 8, 3), None)] and len(realistic.calls) == 1
+    assert "does not read captions" in response.headers["x-kinpaint-notes"]
+    assert client.post("/api/fill", json=fill_request(model="faithful")).status_code == 200
+    assert len(faithful.calls) == 2 and len(realistic.calls) == 1
+
+
+@pytest.mark.parametrize("choice, message", [
+    ("photos-sharp", "unknown model 'photos-sharp'; this server offers 'faithful' (the default), 'realistic'"),
+    (3, "the model is a JSON number, not a model's name; this server offers 'faithful' (the default), 'realistic'"),
+    ("", "unknown model ''; this server offers 'faithful' (the default), 'realistic'"),
+])
+def test_an_unknown_model_is_refused_naming_the_choices(choice, message):
+    models = two_models()
+    response = TestClient(create_app(models)).post("/api/fill", json=fill_request(model=choice))
+    assert response.status_code == 400 and response.json() == {"error": message}
+    assert all(model.calls == [] for model in models.values())
+
+
+def test_every_model_fills_on_the_one_model_thread_within_one_budget():
+    """The first model holds its fill until told; a request for the second waits behind it, and a
+    third, for either, finds the one queue full (503): one budget, one thread, for all models."""
+    models = {"first": RecordingModel(), "second": RecordingModel()}
+    release, threads = threading.Event(), []
+    for name, model in models.items():
+        fill = model.inpaint
+
+        def held(*args, fill=fill, first=name == "first", **kwargs):
+            threads.append(threading.current_thread())
+            if first:
+                assert release.wait(30)
+            return fill(*args, **kwargs)
+
+        model.inpaint = held
+    app = create_app(models, max_waiting=1)
+    client, budget, responses = TestClient(app), app.state.budget, []
+
+    def post_in_background(name):
+        worker = threading.Thread(target=lambda: responses.append(client.post("/api/fill", json=fill_request(model=name))))
+        worker.start()
+        return worker
+
+    def wait_until(condition):
+        deadline = time.monotonic() + 30
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert condition()
+
+    workers = [post_in_background("first")]
+    wait_until(lambda: len(threads) == 1)  # the first model is filling
+    workers.append(post_in_background("second"))
+    wait_until(lambda: budget.admitted == 2)  # the second waits behind it
+    refused = client.post("/api/fill", json=fill_request(model="second"))
+    assert refused.status_code == 503 and "one fill running and 1 waiting" in refused.json()["error"]
+    release.set()
+    for worker in workers:
+        worker.join(30)
+    assert [response.status_code for response in responses] == [200, 200]
+    assert len(models["first"].calls) == 1 and len(models["second"].calls) == 1
+    assert len(set(threads)) == 1 and threads[0].name.startswith("kinpaint-fill")
+    assert budget.admitted == 0
+
+
+def test_the_fill_limit_counts_the_chosen_model_s_downsampling():
+    """A 1100x1100 picture (above a megapixel: filled by the hole's box) with a hole whose box
+    grows to 252 pixels a side for a model that does not downsample and to 256 for one that
+    halves its input 5 times (the box rounded up to a multiple of 32)."""
+    from kinpaint.pictures import CROP_MARGIN, hole_crop
+
+    side, mask = 1100, np.zeros((1100, 1100, 3), np.uint8)
+    mask[500:584, 500:584] = 255
+    known = mask.max(axis=-1) <= 127
+    plain, coarse = RecordingModel(fills_any_size=True), RecordingModel(fills_any_size=True)
+    coarse.downsamples = 5
+    sizes = []
+    for downsamples in (0, 5):
+        top, left, bottom, right = hole_crop(known, CROP_MARGIN, 2 ** downsamples)
+        sizes.append((bottom - top) * (right - left))
+    assert sizes[0] < sizes[1]
+    client = TestClient(create_app({"plain": plain, "coarse": coarse}, max_fill_pixels=sizes[0]))
+    body = {"image": data_url(np.full((side, side, 3), 90, np.uint8)), "mask": data_url(mask)}
+    assert client.post("/api/fill", json={**body, "model": "plain"}).status_code == 200
+    refused = client.post("/api/fill", json={**body, "model": "coarse"})
+    assert refused.status_code == 422 and "--max-fill-pixels" in refused.json()["error"]
+    assert len(plain.calls) == 1 and coarse.calls == []
+
+
+@pytest.mark.parametrize("models, names, message", [
+    ([RecordingModel(), RecordingModel()], None, "two models are called 'RecordingModel'; give each its own name"),
+    ([RecordingModel()], ["a", "b"], "name must be a list of 1 names, one for each model"),
+    ({}, None, "no model to serve"),
+])
+def test_models_without_names_of_their_own_are_refused(models, names, message):
+    with pytest.raises(ValueError, match=message):
+        create_app(models, name=names)
+
+
+@pytest.mark.slow
+def test_serve_offers_each_model_given_and_the_page_chooses(model, tmp_path, monkeypatch, capsys):
+    import uvicorn
+
+    (tmp_path / "other").mkdir()
+    for path in (tmp_path / "tiny.keras", tmp_path / "second.keras", tmp_path / "other" / "tiny.keras"):
+        model.save(path)
+    served = []
+    monkeypatch.setattr(uvicorn.Server, "run",
+                        lambda server, sockets: served.append((server.config.app, sockets[0].getsockname())))
+    assert main(["serve", "--model", str(tmp_path / "tiny.keras"), "--model", str(tmp_path / "second.keras"),
+                 "--port", "0"]) == 0
+    (app, (host, port)), = served
+    assert f"kinpaint serve: tiny.keras, second.keras on http://127.0.0.1:{port}/" in capsys.readouterr().out
+    client = TestClient(app, base_url=f"http://127.0.0.1:{port}")
+    info = client.get("/api/model").json()
+    assert info["name"] == "tiny.keras" and [each["name"] for each in info["models"]] == ["tiny.keras", "second.keras"]
+    response = client.post("/api/fill", json=fill_request(model="second.keras"))
+    assert response.status_code == 200, response.text
+    assert_filled(read_png(response.content), noise(), painted())
+    # two files of one name are called by the paths given; one model given twice is refused
+    assert main(["serve", "--model", str(tmp_path / "tiny.keras"), "--model", str(tmp_path / "other" / "tiny.keras"),
+                 "--port", "0"]) == 0
+    names = [each["name"] for each in TestClient(served[-1][0], base_url=f"http://127.0.0.1:{served[-1][1][1]}").get(
+        "/api/model").json()["models"]]
+    assert names == [str(tmp_path / "tiny.keras"), str(tmp_path / "other" / "tiny.keras")]
+    capsys.readouterr()
+    assert main(["serve", "--model", "photos", "--model", "photos", "--port", "0"]) == 2
+    assert "the model 'photos' is given twice" in capsys.readouterr().err
+
+
+def test_serve_without_a_model_offers_the_shipped_presets_the_faithful_one_first(monkeypatch, capsys):
+    import uvicorn
+
+    import kinpaint.pretrained_models
+
+    loaded, served = [], []
+    monkeypatch.setattr(kinpaint.pretrained_models, "resolve_model",
+                        lambda spec=None, safe_mode=True: loaded.append(spec) or RecordingModel())
+    monkeypatch.setattr(uvicorn.Server, "run",
+                        lambda server, sockets: served.append((server.config.app, sockets[0].getsockname()[1])))
+    assert main(["serve", "--port", "0"]) == 0
+    assert loaded == ["photos", "photos-realistic"]
+    (app, port), = served
+    info = TestClient(app, base_url=f"http://127.0.0.1:{port}").get("/api/model").json()
+    assert info["name"] == "photos" and [each["name"] for each in info["models"]] == ["photos", "photos-realistic"]
+    assert "kinpaint serve: photos, photos-realistic on" in capsys.readouterr().out

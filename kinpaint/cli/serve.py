@@ -1,21 +1,25 @@
-"""`kinpaint serve [--model M.keras | NAME]`: a local web page to paint a hole in a picture and fill it."""
+"""`kinpaint serve [--model M.keras | NAME ...]`: a local web page to paint a hole in a picture and fill it with
+one of the models served."""
 
 from kinpaint.cli.arguments import add_trust_flag, nonnegative_int, positive_float, positive_int
 from kinpaint.serve import (DEFAULT_MAX_FILL_PIXELS, DEFAULT_MAX_PIXELS, DEFAULT_MAX_UPLOAD_MB, DEFAULT_MAX_WAITING,
-                            DEFAULT_TIMEOUT)
+                            DEFAULT_MODELS, DEFAULT_TIMEOUT)
 
 
 def add_parser(commands):
     parser = commands.add_parser(
         "serve",
         help="a web page on this computer: open a picture, paint the hole, fill it with a model",
-        description="Loads the model once and serves a page (http://127.0.0.1:8000/ by default) where you "
-        "open a picture, paint the hole with a brush, type captions when the model reads them, press Fill "
+        description="Loads the models once and serves a page (http://127.0.0.1:8000/ by default) where you "
+        "open a picture, paint the hole with a brush, choose the model when there are several, type captions "
+        "when it reads them, press Fill "
         "and download the result at the picture's own size. Needs the serve extra: pip install \"kinpaint[serve]\". "
         "Every request has a budget: the limits below are checked before the work they bound.",
     )
-    parser.add_argument("--model", help="a .keras file saved by kinpaint, or a preset's name "
-                        "(default: photos, the pretrained model that ships with kinpaint)")
+    parser.add_argument("--model", action="append",
+                        help="a .keras file saved by kinpaint, or a preset's name; repeat it to offer several, "
+                        "which the page chooses between, the first the default (default: the presets that ship "
+                        f"with kinpaint, {' and '.join(DEFAULT_MODELS)})")
     add_trust_flag(parser)
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1: this computer only; only requests addressed "
@@ -47,6 +51,6 @@ def run(args):
         serve(args.model, host=args.host, port=args.port, max_upload_mb=args.max_upload_mb, max_pixels=args.max_pixels,
               max_fill_pixels=args.max_fill_pixels, max_waiting=args.max_waiting, timeout=args.timeout)
     except FileNotFoundError as error:
-        if args.model is None:
+        if not args.model:
             raise FileNotFoundError(f"{error}; pass --model M.keras (a model saved by kinpaint)") from error
         raise

@@ -4,10 +4,12 @@ Built on Starlette (a small, well-kept ASGI library) and served by uvicorn. The 
 (`static/index.html`, `app.js`, `style.css`) is plain HTML and JavaScript: no build step, no
 CDN, it works offline. It talks to two endpoints:
 
-- `GET /api/model`: what the model is, whether it reads captions, the server's limits;
+- `GET /api/model`: what the default model is, whether it reads captions, the server's
+  limits, and `"models"`: each model the server offers, by name (the first is the default);
 - `POST /api/fill`: JSON `{"image": data URL or base64 of the picture file, "mask": the same
-  of a picture of the same size, white where to fill, "captions": [texts]}` -> the filled
-  picture as a PNG at the picture's own resolution; every unpainted pixel keeps its value.
+  of a picture of the same size, white where to fill, "captions": [texts], "model": the name
+  of one of the models (optional: the default)}` -> the filled picture as a PNG at the
+  picture's own resolution; every unpainted pixel keeps its value.
 
 Safe by default: `serve` binds 127.0.0.1 and answers only requests addressed to the address it
 is bound to. Every request has a budget, checked before the work it bounds (`Budget`):
@@ -19,7 +21,7 @@ is bound to. Every request has a budget, checked before the work it bounds (`Bud
 - a mask for which a model that fills any size would fill more than `max_fill_pixels` at once
   (the picture up to a megapixel, else the hole's box with its context) gets 422 before the
   model runs;
-- the model fills one request at a time (Keras models are not thread-safe) on one thread, where
+- the models fill one request at a time (Keras models are not thread-safe) on one thread, where
   pictures are decoded only in their turn, so memory holds one decoded picture whatever the
   load; at most `max_waiting` requests wait behind it, and one more gets 503 with
   `Retry-After` at once, before its body is read;
@@ -53,7 +55,7 @@ from PIL import Image
 
 from kinpaint.images import READ_FORMATS_TEXT, ImageError, UnreadFormatError, open_picture, picture_rgb8, upright_size
 from kinpaint.serve import (DEFAULT_MAX_FILL_PIXELS, DEFAULT_MAX_PIXELS, DEFAULT_MAX_UPLOAD_MB, DEFAULT_MAX_WAITING,
-                            DEFAULT_TIMEOUT)
+                            DEFAULT_MODELS, DEFAULT_TIMEOUT)
 
 STATIC_FOLDER = Path(__file__).parent / "static"
 SECURITY_HEADERS = [
@@ -225,9 +227,24 @@ def encode_png(pixels):
 class Upload:
     """A `/api/fill` request, parsed and checked from the pictures' headers (nothing decoded)."""
 
-    def __init__(self, image, mask, captions, caption, shape):
+    def __init__(self, image, mask, captions, caption, shape, filler=None):
         self.image, self.mask, self.captions, self.caption = image, mask, captions, caption
         self.shape = shape  # (height, width) of the picture as shown
+        self.filler = filler  # the `Filler` of the model chosen to fill it
+
+
+def read_request(body):
+    """The JSON object of a `/api/fill` body, or an `UploadError` saying why it is not one."""
+    try:
+        request = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise UploadError(f"the request is not JSON ({error})") from error
+    except RecursionError:
+        raise UploadError("the request is JSON nested too deeply to read (expected an object with image and "
+                          "mask)") from None
+    if not isinstance(request, dict):
+        raise UploadError(f"the request is a JSON {json_kind(request)}, not an object with image and mask")
+    return request
 
 
 class Filler:
@@ -237,34 +254,34 @@ class Filler:
         model: a kinpaint model (anything with `inpainter()`), already loaded.
         max_pixels: the largest picture accepted.
         max_fill_pixels: the most pixels a model that fills any size may fill at once (`fill_area`).
+        name: what the page calls the model (default: its class name).
+        lock: the model's turn, shared by the models of one server (default: a lock of its own).
     """
 
-    def __init__(self, model, max_pixels=DEFAULT_MAX_PIXELS, max_fill_pixels=DEFAULT_MAX_FILL_PIXELS):
+    def __init__(self, model, max_pixels=DEFAULT_MAX_PIXELS, max_fill_pixels=DEFAULT_MAX_FILL_PIXELS, name=None,
+                 lock=None):
         if not hasattr(model, "inpainter"):
             raise ValueError(f"{type(model).__name__} is not a kinpaint model (it has no inpainter()); kinpaint serve "
                              "fills with models saved by kinpaint")
         self.model = model
+        self.name = name or type(model).__name__
         self.inpainter = model.inpainter()
         self.size = None if getattr(model, "fills_any_size", False) else model.image_size
         self.reads_captions = getattr(model, "caption_encoder", None) is not None
         self.max_pixels = positive_count(max_pixels, "max_pixels")
         self.max_fill_pixels = positive_count(max_fill_pixels, "max_fill_pixels")
-        self.lock = threading.Lock()  # the model's turn: held while a picture is decoded, filled and encoded
+        # the model's turn: held while a picture is decoded, filled and encoded
+        self.lock = threading.Lock() if lock is None else lock
 
     def parse(self, body):
         """The `Upload` of a `/api/fill` JSON body: the picture and mask files' bytes, checked
         from their headers (format, at most `max_pixels`), and the captions."""
+        return self.upload(read_request(body))
+
+    def upload(self, request):
+        """The `Upload` of a `/api/fill` request's JSON object (see `parse`)."""
         from kinpaint.captions.text import join_captions
 
-        try:
-            request = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise UploadError(f"the request is not JSON ({error})") from error
-        except RecursionError:
-            raise UploadError("the request is JSON nested too deeply to read (expected an object with image and "
-                              "mask)") from None
-        if not isinstance(request, dict):
-            raise UploadError(f"the request is a JSON {json_kind(request)}, not an object with image and mask")
         image = decode_base64(request.pop("image", None), "picture")
         width, height = picture_size(image, "picture", self.max_pixels)
         mask = decode_base64(request.pop("mask", None), "mask")
@@ -273,7 +290,7 @@ class Filler:
         if captions is not None and (not isinstance(captions, list) or not all(isinstance(c, str) for c in captions)):
             raise UploadError("captions must be a list of texts")
         caption = join_captions(captions, what="caption") if self.reads_captions and captions else None
-        return Upload(image, mask, captions, caption, (height, width))
+        return Upload(image, mask, captions, caption, (height, width), self)
 
     def fill(self, upload):
         """The PNG bytes of the filled picture of an `Upload`, and headers telling how long the
@@ -306,12 +323,95 @@ class Filler:
 
     def describe(self, name=None):
         return {
-            "name": name or type(self.model).__name__,
+            "name": name or self.name,
             "type": type(self.model).__name__,
             "reads_captions": self.reads_captions,
             "fills_any_size": self.size is None,
             "image_size": int(self.model.image_size) if hasattr(self.model, "image_size") else None,
         }
+
+
+class Fillers:
+    """The models one server offers, each by its name, the first the default: a request names
+    one in its `"model"` field. They share one lock, so one model fills at a time (`Budget`
+    runs every fill on one thread).
+
+    Args:
+        models: `{name: model}` of loaded kinpaint models, the default first.
+        max_pixels, max_fill_pixels: as for `Filler`; the fill limit counts what the chosen
+            model would fill (its own downsampling).
+    """
+
+    def __init__(self, models, max_pixels=DEFAULT_MAX_PIXELS, max_fill_pixels=DEFAULT_MAX_FILL_PIXELS):
+        if not models:
+            raise ValueError("no model to serve: give at least one")
+        self.lock = threading.Lock()
+        self.by_name = {name: Filler(model, max_pixels, max_fill_pixels, name, self.lock)
+                        for name, model in models.items()}
+        self.default = next(iter(self.by_name.values()))
+        self.max_pixels, self.max_fill_pixels = self.default.max_pixels, self.default.max_fill_pixels
+
+    def choices(self):
+        """The models' names as a message lists them, the default marked."""
+        names = [repr(name) for name in self.by_name]
+        names[0] += " (the default)"
+        return ", ".join(names)
+
+    def chosen(self, name):
+        """The `Filler` of the model a request names (`None`: the default)."""
+        if name is None:
+            return self.default
+        if not isinstance(name, str):
+            raise UploadError(f"the model is a JSON {json_kind(name)}, not a model's name; this server offers "
+                              f"{self.choices()}")
+        if name not in self.by_name:
+            shown = name if len(name) <= 80 else name[:79] + "…"
+            raise UploadError(f"unknown model {shown!r}; this server offers {self.choices()}")
+        return self.by_name[name]
+
+    def parse(self, body):
+        """The `Upload` of a `/api/fill` JSON body for the model it names (`Filler.parse`)."""
+        request = read_request(body)
+        return self.chosen(request.pop("model", None)).upload(request)
+
+    def fill(self, upload):
+        """`Filler.fill` with the upload's model. Call it holding `lock`."""
+        return upload.filler.fill(upload)
+
+    def describe(self):
+        """`Filler.describe` of each model, the default first."""
+        return [filler.describe() for filler in self.by_name.values()]
+
+
+def named_models(models, names=None):
+    """`{name: model}` of what `create_app` is given: one model (called `names`, default its
+    class name), a list of them (with a list of names, or their class names), or a dict of
+    them by name. The first is the default; two models of one name are refused."""
+    if isinstance(models, dict):
+        if names is not None:
+            raise ValueError("give the models' names either as the dict's keys or as name, not both")
+        pairs = list(models.items())
+    elif isinstance(models, (list, tuple)):
+        if names is None:
+            names = [None] * len(models)
+        elif isinstance(names, str) or not isinstance(names, (list, tuple)) or len(names) != len(models):
+            raise ValueError(f"name must be a list of {len(models)} names, one for each model, got {names!r}")
+        pairs = list(zip(names, models))
+    else:
+        if names is not None and not isinstance(names, str):
+            raise ValueError(f"name must be a text for one model, got {names!r}")
+        pairs = [(names, models)]
+    named = {}
+    for name, model in pairs:
+        if name is not None and not (isinstance(name, str) and name.strip()):
+            raise ValueError(f"a model's name must be a non-empty text, got {name!r}")
+        name = name or type(model).__name__
+        if name in named:
+            raise ValueError(f"two models are called {name!r}; give each its own name")
+        named[name] = model
+    if not named:
+        raise ValueError("no model to serve: give at least one")
+    return named
 
 
 def positive_count(value, name):
@@ -331,8 +431,8 @@ class Turn:
 
 
 class Budget:
-    """How much one server takes on at once: the request the model fills and at most
-    `max_waiting` behind it are admitted (their bodies read, their pictures' headers checked);
+    """How much one server takes on at once, whichever of its models each request chooses:
+    the request being filled and at most `max_waiting` behind it are admitted (their bodies read, their pictures' headers checked);
     one more is refused at once with a retry hint. The admitted requests' fills run one after
     the other on one thread of this budget's own (the model's turn: the pictures are decoded,
     filled and encoded there, so memory holds one decoded picture, and the same thread's memory
@@ -344,6 +444,7 @@ class Budget:
     """
 
     def __init__(self, filler, max_waiting=DEFAULT_MAX_WAITING, timeout=DEFAULT_TIMEOUT):
+        """`filler`: a `Filler` or `Fillers` (its `lock` and `fill(upload)`)."""
         if isinstance(max_waiting, bool) or not isinstance(max_waiting, int) or max_waiting < 0:
             raise ValueError(f"max_waiting must be a whole number of at least 0, got {max_waiting!r}")
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < math.inf:
@@ -515,17 +616,21 @@ def error_reply(error):
 def create_app(model, max_upload_mb=DEFAULT_MAX_UPLOAD_MB, max_pixels=DEFAULT_MAX_PIXELS, allowed_hosts=None,
                name=None, max_fill_pixels=DEFAULT_MAX_FILL_PIXELS, max_waiting=DEFAULT_MAX_WAITING,
                timeout=DEFAULT_TIMEOUT):
-    """The ASGI app of `kinpaint serve` for a loaded model.
+    """The ASGI app of `kinpaint serve` for a loaded model, or for several the page chooses from.
 
     Args:
-        model: a kinpaint model (`kinpaint.pretrained_models.resolve_model` loads one).
+        model: a kinpaint model (`kinpaint.pretrained_models.resolve_model` loads one), a list
+            of them, or a dict of them by name; the first is the default, which a request
+            that names no model gets. Every model fills on the same thread, one at a time,
+            within one budget.
         max_upload_mb: the largest request body, in MiB (the picture and mask travel as
             base64, about 4/3 of their file size).
         max_pixels: the largest picture accepted (checked from its header, before decoding).
         allowed_hosts: the `Host` headers accepted (`name` for any port, `name:port`,
             `[v6]:port`; a guard against DNS rebinding, which `serve` derives from the address it
             binds); `None` accepts any.
-        name: what the page calls the model (default: its class name).
+        name: what the page calls the model (default: its class name); for a list of models,
+            a list of names, one for each.
         max_fill_pixels: the most pixels a model that fills any size may fill at once for one
             request: the picture where it is filled whole (up to a megapixel), else the box
             around the hole with its context (`fill_area`); a fixed-size model fills its size.
@@ -546,12 +651,12 @@ def create_app(model, max_upload_mb=DEFAULT_MAX_UPLOAD_MB, max_pixels=DEFAULT_MA
 
     if isinstance(max_upload_mb, bool) or not (isinstance(max_upload_mb, (int, float)) and max_upload_mb > 0):
         raise ValueError(f"max_upload_mb must be a number above 0, got {max_upload_mb!r}")
-    filler = Filler(model, max_pixels, max_fill_pixels)
+    filler = Fillers(named_models(model, name), max_pixels, max_fill_pixels)
     budget = Budget(filler, max_waiting, timeout)
     limit = int(max_upload_mb * 2**20)
-    description = {**filler.describe(name), "max_upload_bytes": limit, "max_pixels": filler.max_pixels,
+    description = {**filler.default.describe(), "max_upload_bytes": limit, "max_pixels": filler.max_pixels,
                    "max_fill_pixels": filler.max_fill_pixels, "max_waiting": budget.max_waiting,
-                   "timeout_seconds": budget.timeout}
+                   "timeout_seconds": budget.timeout, "models": filler.describe()}
 
     async def page(request):
         return FileResponse(STATIC_FOLDER / "index.html", media_type="text/html")
@@ -688,8 +793,11 @@ def serve(model=None, host="127.0.0.1", port=8000, max_upload_mb=DEFAULT_MAX_UPL
     """Serve the page for `model` until Ctrl-C.
 
     Args:
-        model: a `.keras` path, a pretrained name, a loaded model, or `None` for the default
-            pretrained model (see `kinpaint.pretrained_models.resolve_model`); loaded once.
+        model: a `.keras` path, a preset's name or a loaded model (see
+            `kinpaint.pretrained_models.resolve_model`), a list of them for a page that
+            chooses between them (the first is the default), or `None` for the shipped presets
+            `DEFAULT_MODELS` (`photos`, the default, and `photos-realistic`); each loaded once.
+            The page calls a preset by its name and a file by its file name.
         host, port: where to listen (127.0.0.1 by default: this computer only; port 0 picks
             a free port). Only requests addressed to that address and port (or `localhost` on
             a loopback address, or `host` itself when it is a name) are answered; an address
@@ -703,20 +811,42 @@ def serve(model=None, host="127.0.0.1", port=8000, max_upload_mb=DEFAULT_MAX_UPL
         raise serve_extra_missing(error) from error
     from kinpaint.pretrained_models import resolve_model
 
+    specs = list(DEFAULT_MODELS) if model is None else list(model) if isinstance(model, (list, tuple)) else [model]
+    names = served_names(specs)
     listening = listening_socket(host, port)
     try:
-        loaded = resolve_model(model)
-        name = os.path.basename(os.fspath(model)) if isinstance(model, (str, os.PathLike)) else None
-        app = create_app(loaded, max_upload_mb, max_pixels, allowed_hosts_for(listening, host), name,
+        loaded = [resolve_model(spec) for spec in specs]
+        models = named_models(loaded, [name or type(each).__name__ for name, each in zip(names, loaded)])
+        app = create_app(models, max_upload_mb, max_pixels, allowed_hosts_for(listening, host),
                          max_fill_pixels=max_fill_pixels, max_waiting=max_waiting, timeout=timeout)
         warning = exposure_warning(listening)
         if warning:
             log(warning)
-        log(f"kinpaint serve: {name or type(loaded).__name__} on {url_of(listening)}/ (Ctrl-C stops)")
+        log(f"kinpaint serve: {', '.join(models)} on {url_of(listening)}/ (Ctrl-C stops)")
         server = uvicorn.Server(uvicorn.Config(app, log_level="info", timeout_graceful_shutdown=5))
         server.run(sockets=[listening])
     finally:
         listening.close()
+
+
+def served_names(specs):
+    """What the page calls each of `serve`'s models: a preset by its name, a file by its file
+    name (by the path given where two files share a name), a loaded model `None` (its class
+    name); a model given twice is refused."""
+    from kinpaint.pretrained_models import preset_name
+
+    def name_of(spec, whole=False):
+        if not isinstance(spec, (str, os.PathLike)):
+            return None
+        return preset_name(spec) or (os.fspath(spec) if whole else os.path.basename(os.fspath(spec)))
+
+    names = [name_of(spec) for spec in specs]
+    shared = {name for name in names if name is not None and names.count(name) > 1}
+    names = [name_of(spec, whole=name in shared) for spec, name in zip(specs, names)]
+    for name in names:
+        if name is not None and names.count(name) > 1:
+            raise ValueError(f"the model {name!r} is given twice; give each model once")
+    return names
 
 
 @contextlib.contextmanager
