@@ -1,6 +1,6 @@
 """`kinpaint serve` in a real browser: headless Chromium opens the page, loads a picture, paints
 strokes, presses Fill, and the returned picture keeps every unpainted pixel and changes the
-painted ones.
+painted ones; the server offers two models, and choosing the second in the Model list fills with it.
 
 Needs Selenium (the test extra) and Debian's `chromium` and `chromium-driver` packages (never
 downloaded at run time); without them the test skips and says so in pytest's warnings summary,
@@ -68,13 +68,21 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def server():
+def stand_in():
+    """The server's second model: fills with grey and reads captions (test_serve's stand-in)."""
+    from test_serve import RecordingModel
+
+    return RecordingModel(image_size=8, reads_captions=True)
+
+
+@pytest.fixture(scope="module")
+def server(stand_in):
     from kinpaint.models import FourierInpainter
     from kinpaint.serve.app import background_server, create_app
 
     model = FourierInpainter(image_size=16, width=4, blocks=1, precision="float32")
     model.compile()
-    with background_server(create_app(model, max_pixels=400_000)) as url:
+    with background_server(create_app({"fourier": model, "grey": stand_in}, max_pixels=400_000)) as url:
         yield url
 
 
@@ -209,3 +217,34 @@ def test_the_page_shows_why_the_server_refused(browser, server, tmp_path):
     message = driver.find_element("id", "message").text
     assert message == ("Could not fill: the picture is 800x600, 0.48 megapixels; this server takes at most 0.4 "
                        "(kinpaint serve --max-pixels raises the limit)")
+
+
+@pytest.mark.slow
+def test_the_second_model_chosen_in_the_list_fills(browser, server, stand_in, tmp_path):
+    from selenium.webdriver.support.ui import Select
+
+    driver = browser
+    driver.get(server + "/")
+    wait_for_state(driver, "empty")
+    choice = Select(driver.find_element("id", "model-select"))
+    assert driver.find_element("id", "model-choice").is_displayed(), "two models: the list is shown"
+    assert [option.text for option in choice.options] == ["fourier", "grey"]
+    assert choice.first_selected_option.text == "fourier", "the first model is the default"
+    assert not driver.find_element("id", "captions").is_displayed(), "fourier reads no captions"
+    choice.select_by_visible_text("grey")
+    assert driver.find_element("id", "captions").is_displayed(), "the chosen model reads captions"
+    driver.find_element("css selector", ".caption").send_keys("a red ball")
+
+    picture = scene(320, 240, seed=1)
+    open_picture(driver, write_png(tmp_path / "small.png", picture))
+    paint(driver, [(100, 100), (160, 120)])
+    hole = mask_sent(driver).max(axis=-1) > 127
+    calls = len(stand_in.calls)
+    driver.find_element("id", "fill").click()
+    assert wait_for_state(driver, "done", "error") == "done", driver.find_element("id", "message").text
+    assert len(stand_in.calls) == calls + 1 and stand_in.calls[-1][1] == ["a red ball"], "the grey model filled"
+    result = result_pixels(driver)
+    np.testing.assert_array_equal(result[~hole], picture[~hole])
+    assert (result[hole] == 128).all(), "the painted pixels are the grey model's"
+    choice.select_by_visible_text("fourier")
+    assert not driver.find_element("id", "captions").is_displayed(), "the captions follow the chosen model"

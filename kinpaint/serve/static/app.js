@@ -1,13 +1,14 @@
 // kinpaint serve: open a picture, paint the hole, press Fill, download the result.
 // Plain JavaScript, no build step and nothing loaded from elsewhere. The strokes are kept as a
 // list (for undo) in the picture's own pixels; the mask sent is drawn from them at that size.
+// A server may offer several models: the Model list chooses the one sent with the fill.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
 const picture = $("picture");
 const strokes = $("strokes");
 const STROKE_COLOUR = "#ff2d55";
-const state = { info: null, file: null, name: "picture", strokes: [], current: null, result: null, busy: false };
+const state = { info: null, model: null, file: null, name: "picture", strokes: [], current: null, result: null, busy: false };
 
 function setState(name) {
   document.body.dataset.state = name;
@@ -27,15 +28,35 @@ function updateButtons() {
   $("undo").disabled = state.busy || !painted;
   $("clear").disabled = state.busy || !painted;
   $("fill").disabled = state.busy || !state.file || !painted;
+  $("model-select").disabled = state.busy;
 }
+
+function chooseModel(name) {
+  // The chosen model's description (from /api/model's "models"): what it fills, whether it reads captions.
+  const models = state.info.models || [state.info];
+  state.model = models.find((model) => model.name === name) || models[0];
+  $("model").textContent = `model: ${state.model.name}` +
+    (state.model.fills_any_size ? " (fills at full resolution)" : ` (fills at ${state.model.image_size}x${state.model.image_size}, pasted back)`);
+  $("captions").hidden = !state.model.reads_captions;
+}
+
+function showModelChoice() {
+  // The Model list, shown only when the server offers more than one model; the first is the default.
+  const models = state.info.models || [state.info];
+  const select = $("model-select");
+  select.replaceChildren(...models.map((model) => new Option(model.name, model.name)));
+  select.value = state.info.name;
+  $("model-choice").hidden = models.length < 2;
+  chooseModel(select.value);
+}
+
+$("model-select").addEventListener("change", () => chooseModel($("model-select").value));
 
 async function loadModelInfo() {
   try {
     const response = await fetch("/api/model");
     state.info = await response.json();
-    $("model").textContent = `model: ${state.info.name}` +
-      (state.info.fills_any_size ? " (fills at full resolution)" : ` (fills at ${state.info.image_size}x${state.info.image_size}, pasted back)`);
-    $("captions").hidden = !state.info.reads_captions;
+    showModelChoice();
     setState(state.file ? "ready" : "empty");
   } catch (error) {
     say("The server did not answer: is kinpaint serve still running?", true);
@@ -180,7 +201,7 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
-// Captions (shown when the model reads them).
+// Captions (shown when the chosen model reads them).
 
 $("add-caption").addEventListener("click", () => {
   const input = document.createElement("input");
@@ -192,7 +213,7 @@ $("add-caption").addEventListener("click", () => {
 });
 
 function captions() {
-  if (!state.info || !state.info.reads_captions) return [];
+  if (!state.model || !state.model.reads_captions) return [];
   return [...document.querySelectorAll(".caption")].map((input) => input.value.trim()).filter((text) => text);
 }
 
@@ -243,7 +264,9 @@ async function fill() {
   const started = performance.now();
   const file = state.file;
   try {
-    const body = JSON.stringify({ image: await readAsDataUrl(file), mask: maskDataUrl(), captions: captions() });
+    const request = { image: await readAsDataUrl(file), mask: maskDataUrl(), captions: captions() };
+    if (state.model) request.model = state.model.name;
+    const body = JSON.stringify(request);
     if (state.info && body.length > state.info.max_upload_bytes) {
       throw new Error(`the upload is ${megabytes(body.length)} MB; this server takes at most ` +
                       `${megabytes(state.info.max_upload_bytes)} MB (kinpaint serve --max-upload-mb raises the limit)`);
