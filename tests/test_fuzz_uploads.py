@@ -189,6 +189,11 @@ def cases():
     for index, captions in enumerate(([1], "text", {"a": 1}, [None], ["ok", ["nested"]], [" "], [""] * 3)):
         case("malformed json", f"captions{index}", {"json": body(captions=captions)}, {400}, PICTURE
              if captions == [""] * 3 else None)
+    for index, choice in enumerate((0, True, [], {"a": 1}, "", "nope", "x" * 5000, "\u00e9\u00e9", " RecordingModel",
+                                    "../RecordingModel")):
+        case("malformed json", f"model{index}", {"json": body(model=choice)}, {400}, REFUSE)
+    for name, choice in (("model-null", None), ("model-named", "RecordingModel")):
+        case("malformed json", name, {"json": body(model=choice)}, set(), PICTURE)
     for name, raw in (("not-utf8", b"\xff\xfe{}"), ("cut", json.dumps(body()).encode()[:100]),
                       ("array", b"[1, 2, 3]"), ("number", b"42"), ("null", b"null"), ("empty", b""),
                       ("deep", b"[" * 100_000), ("deep-object", b'{"a":' * 50_000),
