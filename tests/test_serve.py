@@ -392,7 +392,10 @@ def test_every_model_fills_on_the_one_model_thread_within_one_budget():
     client, budget, responses = TestClient(app), app.state.budget, []
 
     def post_in_background(name):
-        worker = threading.Thread(target=lambda: responses.append(client.post("/api/fill", json=fill_request(model=name))))
+        def post():
+            responses.append(client.post("/api/fill", json=fill_request(model=name)))
+
+        worker = threading.Thread(target=post)
         worker.start()
         return worker
 

@@ -1,8 +1,9 @@
 """`kinpaint serve`: a local web page to paint a hole in a picture and fill it with a model.
 
 `create_app(model)` builds the ASGI app (Starlette); `serve(model)` runs it with uvicorn on
-127.0.0.1; either takes one model or several, which the page chooses between. Both need the `serve` extra (`pip install "kinpaint[serve]"`); importing this
-package does not, and imports nothing heavy (the command line reads the defaults below).
+127.0.0.1; either takes one model or several, which the page chooses between. Both need the
+`serve` extra (`pip install "kinpaint[serve]"`); importing this package does not, and imports
+nothing heavy (the command line reads the defaults below).
 """
 
 import importlib

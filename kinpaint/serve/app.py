@@ -432,8 +432,8 @@ class Turn:
 
 class Budget:
     """How much one server takes on at once, whichever of its models each request chooses:
-    the request being filled and at most `max_waiting` behind it are admitted (their bodies read, their pictures' headers checked);
-    one more is refused at once with a retry hint. The admitted requests' fills run one after
+    the request being filled and at most `max_waiting` behind it are admitted (their bodies
+    read, their pictures' headers checked); one more is refused at once with a retry hint. The admitted requests' fills run one after
     the other on one thread of this budget's own (the model's turn: the pictures are decoded,
     filled and encoded there, so memory holds one decoded picture, and the same thread's memory
     is reused); a request leaves when its fill ends, or when its client stopped waiting before

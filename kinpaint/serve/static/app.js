@@ -8,7 +8,9 @@ const $ = (id) => document.getElementById(id);
 const picture = $("picture");
 const strokes = $("strokes");
 const STROKE_COLOUR = "#ff2d55";
-const state = { info: null, model: null, file: null, name: "picture", strokes: [], current: null, result: null, busy: false };
+const state = {
+  info: null, model: null, file: null, name: "picture", strokes: [], current: null, result: null, busy: false,
+};
 
 function setState(name) {
   document.body.dataset.state = name;
@@ -35,8 +37,9 @@ function chooseModel(name) {
   // The chosen model's description (from /api/model's "models"): what it fills, whether it reads captions.
   const models = state.info.models || [state.info];
   state.model = models.find((model) => model.name === name) || models[0];
+  const size = state.model.image_size;
   $("model").textContent = `model: ${state.model.name}` +
-    (state.model.fills_any_size ? " (fills at full resolution)" : ` (fills at ${state.model.image_size}x${state.model.image_size}, pasted back)`);
+    (state.model.fills_any_size ? " (fills at full resolution)" : ` (fills at ${size}x${size}, pasted back)`);
   $("captions").hidden = !state.model.reads_captions;
 }
 
