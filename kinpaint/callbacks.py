@@ -192,12 +192,14 @@ class HistoryCSV(keras.callbacks.Callback):
     Args:
         path: the CSV file.
         rows: the rows of the run so far (`read_history_rows`), when it resumes.
+        record: a `kinpaint.files.OutputRecord` that notes each version written, or `None`.
     """
 
-    def __init__(self, path, rows=None):
+    def __init__(self, path, rows=None, record=None):
         super().__init__()
         self.path = os.fspath(path)
         self.rows = [dict(row) for row in rows or []]
+        self.record = record
         remove_stale_temporaries(self.path)
 
     def on_epoch_end(self, epoch, logs=None):
@@ -212,7 +214,11 @@ class HistoryCSV(keras.callbacks.Callback):
         writer = csv.DictWriter(text, columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(self.rows)
-        write_text(self.path, text.getvalue())
+        if self.record is None:
+            write_text(self.path, text.getvalue())
+            return
+        with self.record.writing(self.path) as temporary, open(temporary, "w", encoding="utf-8", newline="") as file:
+            file.write(text.getvalue())
 
 
 def read_history_rows(path):

@@ -21,12 +21,12 @@ def _neighbour_sum(values):
 def _solve(images, holes, fills, start, max_iterations, tolerance, levels=None):
     """The hole's values `(B, H, W, C)` (0 at known pixels) of `laplacian(x) = laplacian(fills)`
     with the known pixels as boundary values: conjugate gradients, preconditioned by one
-    multigrid V-cycle of `levels` levels per step (None: `multigrid_levels` of the holes'
-    static size; 0: plain conjugate gradients, which need about as many steps as the hole
-    is wide, where the V-cycle needs 5 to 10 at any size)."""
+    multigrid V-cycle of `levels` levels per step (None: `MULTIGRID_LEVELS`; 0: plain
+    conjugate gradients, which need about as many steps as the hole is wide, where the
+    V-cycle needs 5 to 10 at any size)."""
     neighbours = _neighbour_sum(tf.ones_like(holes))  # 2, 3 or 4: Neumann border at the image's edge
     precondition = levels != 0
-    levels = _levels(holes, neighbours, multigrid_levels(holes.shape) if levels is None else levels)
+    levels = _levels(holes, neighbours, MULTIGRID_LEVELS if levels is None else levels)
     # For a hole pixel p: |N_p| x_p - sum over hole neighbours x_q = guidance + known neighbours.
     guidance = neighbours * fills - _neighbour_sum(fills)
     known = (1.0 - holes) * images
@@ -64,17 +64,12 @@ def _apply(x, holes, neighbours):
 
 # The multigrid preconditioner. Each coarser level halves the sides; a coarse pixel is a hole
 # only where its whole 2x2 block is (so every level keeps known pixels around its holes).
-MOST_LEVELS = 8  # for pictures of unknown size
+# Always as many levels, whatever the picture's static size says: a graph traced for a known size
+# and one for an unknown size (a second call of another size, an export) then fill alike. Levels
+# below a few pixels cost a few small operations; 8 take a 1024-pixel box down to 8 pixels.
+MULTIGRID_LEVELS = 8
 COARSEST_SWEEPS = 8
 _TENT = np.outer([0.25, 0.5, 0.25], [0.25, 0.5, 0.25]).astype(np.float32)[:, :, None, None]
-
-
-def multigrid_levels(shape):
-    """How many levels the V-cycle needs for pictures of static `shape` `(B, H, W, C)`: down
-    to about 16 pixels a side, `MOST_LEVELS` where a side is unknown."""
-    if shape[1] is None or shape[2] is None:
-        return MOST_LEVELS
-    return max(1, min(MOST_LEVELS, max(shape[1], shape[2]).bit_length() - 4))
 
 
 def _levels(holes, neighbours, count):
@@ -186,7 +181,7 @@ def harmonic_fill(images, masks, max_iterations=60, tolerance=1e-5):
     def crop(values):
         return _with_channels_of(values[:, top:bottom, left:right], values)
 
-    solved = _blend(crop(images), crop(masks), crop(flat), max_iterations, tolerance, multigrid_levels(images.shape))
+    solved = _blend(crop(images), crop(masks), crop(flat), max_iterations, tolerance)
     height, width = tf.shape(images)[1], tf.shape(images)[2]
     solved = _with_channels_of(tf.pad(solved, [[0, 0], [top, height - bottom], [left, width - right], [0, 0]]), images)
     return tf.stop_gradient(_known_kept(images, masks, solved, flat))

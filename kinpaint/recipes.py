@@ -22,7 +22,7 @@ from kinpaint.callbacks import (
 )
 from kinpaint.captions import CaptionSetup
 from kinpaint.data import Store
-from kinpaint.files import check_not_an_input, remove_stale_temporaries_in
+from kinpaint.files import OutputRecord, check_not_an_input, remove_stale_temporaries_in, shown_path
 from kinpaint.models.losses import TrainingDiverged
 from kinpaint.model_kinds import model_kind, model_kinds
 from kinpaint.models.serialization import transfer_weights
@@ -182,6 +182,9 @@ def train(config, callbacks=()):
                               "replace it")
     if config.resume and not existing:
         raise FileNotFoundError(f"nothing to resume: {paths[config.model_file]} does not exist")
+    record = OutputRecord(config.out, "kinpaint train")
+    if not existing:
+        _check_no_stray_run_files(paths, paths[config.model_file], record)
 
     rows = []
     if config.resume:
@@ -215,7 +218,7 @@ def train(config, callbacks=()):
         _remove_run_files(paths)  # --force: the old run goes as a whole, before the new one writes anything
     for folder in (config.out, paths[GRIDS_FOLDER]):
         remove_stale_temporaries_in(folder)
-    history = HistoryCSV(paths[HISTORY_FILE], rows)
+    history = HistoryCSV(paths[HISTORY_FILE], rows, record=record)
     grid = model_kind(config.model).grid_settings  # extra ImageGrid arguments: a pixel model's samples, say
     grid = grid(model, config.seed) if grid else {}
     callbacks = [
@@ -234,6 +237,20 @@ def train(config, callbacks=()):
         kept = f"{paths[config.model_file]} keeps epoch {len(history.rows)}" if history.rows else "no epoch was saved"
         raise TrainingDiverged(f"{error}; {kept}") from None
     return model, history_dict(history.rows)
+
+
+def _check_no_stray_run_files(paths, model_path, record):
+    """Before a run starts in a folder without its model (`model_path`): a history that a run
+    stopped before its first checkpoint wrote (in the folder's `OutputRecord`) may be
+    replaced; any other history, curves or table there is not the run's, and is refused even
+    with --force."""
+    for name in (CURVES_FILE, TABLE_FILE):  # a run writes these only once its model is saved
+        if os.path.lexists(paths[name]):
+            raise FileExistsError(f"{shown_path(paths[name])} exists but {shown_path(model_path)} does not, so "
+                                  "kinpaint train did not write it; it is left as it is, even with --force: move it "
+                                  "away or choose another --out")
+    if os.path.lexists(paths[HISTORY_FILE]):
+        record.check_replaceable(paths[HISTORY_FILE])
 
 
 def _remove_run_files(paths):

@@ -67,9 +67,9 @@ HOOKS = textwrap.dedent('''
         original = kinpaint.files.atomic_path
 
         @contextlib.contextmanager
-        def reported(path):
+        def reported(path, **options):  # options: OutputRecord's before_rename, which records a file
             name = os.path.relpath(os.path.abspath(path), run)
-            with original(path) as temporary:
+            with original(path, **options) as temporary:
                 emit("write", name)
                 yield temporary
                 emit("written", name)
@@ -244,6 +244,7 @@ def tail(path, characters=1500):
 def check_run_folder(run, known):
     """Every file in the run folder loads; returns how many files were checked."""
     import kinpaint
+    from kinpaint.files import OUTPUTS_RECORD
 
     checked = 0
     for folder, _, names in os.walk(run):
@@ -263,6 +264,10 @@ def check_run_folder(run, known):
             elif name.endswith(".png"):
                 with Image.open(path) as picture:
                     picture.load()
+            elif name == OUTPUTS_RECORD:  # what the run wrote: JSON lines, the last one perhaps cut by the kill
+                with open(path, "rb") as handle:
+                    lines = handle.read().split(b"\n")
+                assert all(json.loads(line)["command"] == "kinpaint train" for line in lines[:-1]), path
             elif name.endswith(".md"):
                 from kinpaint.evaluation.report import INTERVALS_NOTE
 

@@ -16,3 +16,18 @@ def test_a_run_folder_of_another_model_is_refused_even_with_force(tmp_path, forc
         train(RunConfig("pixel", str(tmp_path / "missing.h5"), str(out), force=force))
     assert (out / "context_encoder.keras").read_bytes() == b"the user's model"
     assert (out / "history.csv").read_text() == "epoch,loss\n0,1.0\n"
+
+
+@pytest.mark.parametrize("force", [False, True])
+@pytest.mark.parametrize("name", ["history.csv", "loss.png", "evaluation.md"])
+def test_a_run_file_the_run_did_not_write_is_kept_even_with_force(tmp_path, force, name):
+    from kinpaint.data import open_reader, write_store
+
+    data = tmp_path / "s.h5"
+    write_store(str(data), open_reader("shapes", counts={"train": 8}), progress=False)
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / name).write_bytes(b"the user's own file")
+    with pytest.raises(FileExistsError, match=f"{name} .*(does not|was not written by kinpaint train)"):
+        train(RunConfig("context-encoder", str(data), str(out), force=force))
+    assert (out / name).read_bytes() == b"the user's own file"
