@@ -267,7 +267,8 @@ def whole_reply(connection):
         chunk = connection.recv(65536)
         reply += chunk
         head, _, body = reply.partition(b"\r\n\r\n")
-        lengths = [line.split(b":", 1)[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")]
+        lengths = [line.split(b":", 1)[1] for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")]
         if not chunk or (lengths and len(body) >= int(lengths[0])):
             return reply.decode("latin-1")
 
