@@ -5,7 +5,8 @@ declare huge sizes in a few bytes, other formats (EPS, PDF, SVG, ...) behind an 
 wrong content types, malformed JSON and base64, oversized bodies. Each case must end in a PNG
 of the picture's size whose unpainted pixels are the picture's (where the picture is known), or
 in a clear refusal: the expected status, JSON `{"error": one line}` with no traceback, server
-path or object address, the model never called, answered within two seconds; and no case may
+path or object address, the model never called, answered within ten seconds (an answer, not a
+hang); and no case may
 reach Ghostscript. The verdicts per kind of case are printed at the end.
 """
 
