@@ -31,6 +31,7 @@ import zipfile
 import numpy as np
 import pytest
 from PIL import Image
+from fuzz_tally import print_tally
 from test_ift6266 import RunsCode  # a pickle payload that would write a file if loading it ran code
 
 from kinpaint.cli.main import main
@@ -57,18 +58,7 @@ TALLY = collections.defaultdict(collections.Counter)  # command -> verdict -> ca
 def fuzz_summary(request):
     """Print the verdicts per command when the session ends, also without `-s`."""
     yield
-    if not TALLY:
-        return
-    lines = ["", f"fuzz cases per command ({sum(sum(c.values()) for c in TALLY.values())} in all):",
-             f"  {'command':<10}{'cases':>6}  " + "  ".join(VERDICTS)]
-    for command, counts in sorted(TALLY.items()):
-        lines.append(f"  {command:<10}{sum(counts.values()):>6}  " + "  ".join(
-            f"{counts[verdict]:>{len(verdict)}}" for verdict in VERDICTS))
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
-        for line in lines:
-            reporter.write_line(line) if reporter is not None else print(line)
+    print_tally(request, "fuzz cases per command", "command", TALLY, VERDICTS, width=10)
 
 
 # Building the valid inputs.

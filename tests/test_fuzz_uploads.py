@@ -12,7 +12,6 @@ reach Ghostscript. The verdicts per kind of case are printed at the end.
 
 import base64
 import collections
-import contextlib
 import io
 import json
 import re
@@ -27,6 +26,7 @@ from PIL import Image
 pytest.importorskip("starlette", reason="kinpaint serve needs the serve extra: pip install \".[serve]\"")
 pytest.importorskip("httpx", reason="Starlette's TestClient needs httpx (in the test extra)")
 from starlette.testclient import TestClient  # noqa: E402
+from fuzz_tally import print_tally  # noqa: E402
 from test_images import ghostscript_spy  # noqa: E402,F401  (the fixture)
 from test_serve import RecordingModel, read_png  # noqa: E402
 
@@ -47,18 +47,7 @@ TALLY = collections.defaultdict(collections.Counter)
 @pytest.fixture(scope="module", autouse=True)
 def verdicts(request):
     yield
-    if not TALLY:
-        return
-    lines = ["", f"upload fuzz cases ({sum(sum(c.values()) for c in TALLY.values())} in all):",
-             f"  {'kind':<22}{'cases':>6}  {OK}  {CLEAR}  {BAD}"]
-    for kind, counts in sorted(TALLY.items()):
-        lines.append(f"  {kind:<22}{sum(counts.values()):>6}  {counts[OK]:>{len(OK)}}  "
-                     f"{counts[CLEAR]:>{len(CLEAR)}}  {counts[BAD]:>{len(BAD)}}")
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
-        for line in lines:
-            reporter.write_line(line) if reporter is not None else print(line)
+    print_tally(request, "upload fuzz cases", "kind", TALLY, (OK, CLEAR, BAD), width=22)
 
 
 # The valid inputs the cases start from.
