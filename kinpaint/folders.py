@@ -171,11 +171,6 @@ def _real(path):
     return os.path.realpath(os.fspath(path))
 
 
-def _inside(path, folder):
-    path, folder = _real(path), _real(folder)
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
-
-
 def _check_out_folder(out, images, mask_folder):
     from kinpaint.images import OUTPUT_FORMATS
 

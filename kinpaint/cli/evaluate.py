@@ -48,10 +48,11 @@ def check_report_folder(args):
     """Refuse, before any work, an --out that cannot take the report (see
     `kinpaint.files.check_output_folder`); returns its `OutputRecord`."""
     from kinpaint.files import check_output_folder
+    from kinpaint.pretrained_models import split_side
 
     inputs = {"--data store": args.data, "--embeddings file": args.embeddings}
     for method in args.methods:
-        inputs[f"method {method}"] = method.rpartition("@")[0] if "@" in method else method
+        inputs[f"method {method}"] = split_side(method)[0]
     return check_output_folder(args.out, REPORT_FILES, force=args.force, inputs=inputs,
                                command="kinpaint evaluate")
 

@@ -314,16 +314,9 @@ class Filler:
         headers = {"x-kinpaint-fill-seconds": f"{seconds:.3f}", "x-kinpaint-notes": "; ".join(notes)}
         return encode_png(filled), headers
 
-    def fill_request(self, body):
-        """`fill` of a JSON body, in the model's turn (for scripts and tests: the app adds the
-        queue and the time limit)."""
-        upload = self.parse(body)
-        with self.lock:
-            return self.fill(upload)
-
-    def describe(self, name=None):
+    def describe(self):
         return {
-            "name": name or self.name,
+            "name": self.name,
             "type": type(self.model).__name__,
             "reads_captions": self.reads_captions,
             "fills_any_size": self.size is None,
