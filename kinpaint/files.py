@@ -251,8 +251,13 @@ class OutputRecord:
     @contextlib.contextmanager
     def writing(self, path):
         """`atomic_path(path)`, recording the file before it is renamed into place."""
-        with atomic_path(path, before_rename=lambda temporary: self._record(path, temporary)) as temporary:
+        with atomic_path(path, before_rename=self.recorder(path)) as temporary:
             yield temporary
+
+    def recorder(self, path):
+        """The `before_rename` of an `atomic_path(path)` that records the file (see `writing`),
+        for a writer that makes its own temporary file, such as `kinpaint.images.save_image`."""
+        return lambda temporary: self._record(path, temporary)
 
     def record_written(self, paths):
         """Record files already written in place (as they are now)."""

@@ -225,21 +225,16 @@ def _mask_table(folder, excluded):
 
 
 def _remove_stale_temporaries(out, outputs):
-    """Remove what a killed run left of the temporary files of `outputs` (`kinpaint.files.atomic_path`;
-    an output's temporary file has one of its own while the picture is saved into it)."""
+    """Remove what a killed run left of the temporary files of `outputs` (`kinpaint.files.atomic_path`)."""
     pattern = re.compile(r"^\.(?P<name>.+)\.[^.]+\.tmp(\.[^.]*)?$")
     if not os.path.isdir(out):
         return
     wanted = {_real(path) for path in outputs}
     for directory, _, files in os.walk(out):
         for name in files:
-            match, target = pattern.match(name), name
-            while match:
-                target = match["name"]
-                if _real(os.path.join(directory, target)) in wanted:
-                    os.remove(os.path.join(directory, name))
-                    break
-                match = pattern.match(target)
+            match = pattern.match(name)
+            if match and _real(os.path.join(directory, match["name"])) in wanted:
+                os.remove(os.path.join(directory, name))
 
 
 def _fill_all(model, pending, masks, mask_table, centre, batch_size, captions, method, log, progress, max_pixels,
@@ -268,8 +263,7 @@ def _fill_all(model, pending, masks, mask_table, centre, batch_size, captions, m
             return report(len(batch))
         for item, pixels in zip(batch, filled):
             try:
-                with record.writing(item.output) as temporary:
-                    save_image(temporary, pixels)
+                save_image(item.output, pixels, before_rename=record.recorder(item.output))
                 summary.written.append(item.output)
             except OSError as error:
                 summary.failed.append((item.picture, f"could not write {item.output}: {error}"))

@@ -281,12 +281,13 @@ def output_format(path):
     return OUTPUT_FORMATS[suffix]
 
 
-def save_image(path, pixels):
+def save_image(path, pixels, before_rename=None):
     """Write uint8 `(H, W, 3)` pixels atomically in the format `path`'s suffix names
-    (`.png`, `.jpg` / `.jpeg` at quality 95, `.webp` lossless, `.bmp`, `.tif` / `.tiff`)."""
+    (`.png`, `.jpg` / `.jpeg` at quality 95, `.webp` lossless, `.bmp`, `.tif` / `.tiff`);
+    `before_rename` as in `kinpaint.files.atomic_path`."""
     from kinpaint.files import atomic_path
 
     format = output_format(path)
     options = {"JPEG": {"quality": 95}, "WEBP": {"lossless": True}}.get(format, {})
-    with atomic_path(path) as temporary:
+    with atomic_path(path, before_rename=before_rename) as temporary:
         Image.fromarray(np.asarray(pixels, dtype=np.uint8)).save(temporary, format=format, **options)
