@@ -232,10 +232,8 @@ class _Scene:
     def _patches(self, images_flat, pixels):
         """`(N, K, 3)`: the patches of `images_flat` (padded, flattened) around `pixels` `(N, 2)`
         of the targets' images."""
-        rows = pixels[:, None, 0] + self.offsets[None, :, 0]
-        columns = pixels[:, None, 1] + self.offsets[None, :, 1]
-        index = (self.targets[:, None, 0] * self.padded_height + rows) * self.padded_width + columns
-        return tf.gather(images_flat, index)
+        return _gather_patches(images_flat, self.targets[:, 0], pixels, self.offsets, self.padded_height,
+                               self.padded_width)
 
     def _try(self, query_patches, cost, sources, candidate):
         """The better of each target's match and `candidate` `(N, 2)` for `query_patches`."""
@@ -330,6 +328,14 @@ class _Scene:
         return self.hole * voted + (1.0 - self.hole) * current
 
 
+def _gather_patches(images_flat, image_index, pixels, offsets, padded_height, padded_width):
+    """`(N, K, C)`: the patches (pixel `offsets` `(K, 2)`) around `pixels` `(N, 2)` of images
+    `image_index` `(N,)`, gathered from the padded images flattened to `(B * H' * W', C)`."""
+    rows = pixels[:, None, 0] + offsets[None, :, 0]
+    columns = pixels[:, None, 1] + offsets[None, :, 1]
+    return tf.gather(images_flat, (image_index[:, None] * padded_height + rows) * padded_width + columns)
+
+
 @tf.function(reduce_retracing=True)
 def _try_candidate(query_patches, cost, sources, candidate, targets, sources_map, flat_sources, offsets, sizes):
     """Per target, the cheaper of its match `sources` `(N, 2)` (of cost `cost` `(N,)`) and
@@ -340,9 +346,7 @@ def _try_candidate(query_patches, cost, sources, candidate, targets, sources_map
     clipped = tf.stack([tf.clip_by_value(candidate[:, 0], 0, height - 1),
                         tf.clip_by_value(candidate[:, 1], 0, width - 1)], -1)
     usable = inside & tf.gather_nd(sources_map, tf.concat([targets[:, :1], clipped], -1))
-    rows = clipped[:, None, 0] + offsets[None, :, 0]
-    columns = clipped[:, None, 1] + offsets[None, :, 1]
-    patches = tf.gather(flat_sources, (targets[:, None, 0] * padded_height + rows) * padded_width + columns)
+    patches = _gather_patches(flat_sources, targets[:, 0], clipped, offsets, padded_height, padded_width)
     candidate_cost = tf.where(usable, tf.reduce_mean(tf.square(query_patches - patches), axis=[1, 2]), _NO_SOURCE)
     better = candidate_cost < cost
     return tf.where(better, candidate_cost, cost), tf.where(better[:, None], clipped, sources)
