@@ -29,28 +29,32 @@ SIZE_LIMITS = {
 MAX_WEIGHTS_ESTIMATE = 2**29  # the widest layer squared times the blocks: about a model's weights
 
 
+class ModelArchiveError(ValueError):
+    """A `.keras` file refused before Keras reads it; the message names the file."""
+
+
 def check_model_archive(path):
     """Raise a `ValueError` naming `path` unless its archive is one Keras may read safely
     (see the module's docstring). Reads the zip directory and `config.json` only."""
     with zipfile.ZipFile(path) as archive:
         for member in archive.infolist():
             if member.file_size > max(BOMB_FLOOR, BOMB_RATIO * member.compress_size):
-                raise ValueError(f"{path}: its member {member.filename!r} declares {member.file_size} bytes packed "
+                raise ModelArchiveError(f"{path}: its member {member.filename!r} declares {member.file_size} bytes packed "
                                  f"into {member.compress_size} (a zip bomb); it is not read")
         try:
             member = archive.getinfo("config.json")
         except KeyError:
-            raise ValueError(f"{path} is a damaged .keras file: it has no config.json") from None
+            raise ModelArchiveError(f"{path} is a damaged .keras file: it has no config.json") from None
         if member.file_size > MAX_CONFIG_BYTES:
-            raise ValueError(f"{path}: its config.json declares {member.file_size} bytes, over the "
+            raise ModelArchiveError(f"{path}: its config.json declares {member.file_size} bytes, over the "
                              f"{MAX_CONFIG_BYTES} a model's settings take; it is not read")
         text = archive.read(member)
     try:
         config = json.loads(text)
     except (ValueError, RecursionError) as error:
-        raise ValueError(f"{path} is a damaged .keras file: its config.json is not JSON ({error})") from None
+        raise ModelArchiveError(f"{path} is a damaged .keras file: its config.json is not JSON ({error})") from None
     if not isinstance(config, dict):
-        raise ValueError(f"{path} is a damaged .keras file: its config.json is a JSON {type(config).__name__}, "
+        raise ModelArchiveError(f"{path} is a damaged .keras file: its config.json is a JSON {type(config).__name__}, "
                          "not a model's settings")
     check_config_sizes(config, path)
 
@@ -78,7 +82,7 @@ def check_config_sizes(config, path):
     width = max((largest.get(key, 0) for key in _WIDTHS), default=0)
     depth = max([1] + [largest.get(key, 0) for key in _DEPTHS])
     if width * width * depth > MAX_WEIGHTS_ESTIMATE:
-        raise ValueError(f"{path}: its config.json declares layers {width} wide in {depth} blocks, about "
+        raise ModelArchiveError(f"{path}: its config.json declares layers {width} wide in {depth} blocks, about "
                          f"{width * width * depth:.2g} weights; kinpaint loads models of up to about "
                          f"{MAX_WEIGHTS_ESTIMATE:.2g}")
 
@@ -86,5 +90,5 @@ def check_config_sizes(config, path):
 def _check_size(number, key, path):
     if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number <= SIZE_LIMITS[key]:
         shown = repr(number) if len(repr(number)) <= 40 else repr(number)[:37] + "..."
-        raise ValueError(f"{path}: its config.json gives {key!r} as {shown}; a whole number from 0 to "
+        raise ModelArchiveError(f"{path}: its config.json gives {key!r} as {shown}; a whole number from 0 to "
                          f"{SIZE_LIMITS[key]} is expected")

@@ -35,19 +35,19 @@ def load_model(path, compile=True, safe_mode=True):
         size = os.path.getsize(path)
         raise ValueError(f"{path} is not a .keras file ({'empty' if size == 0 else f'{size} bytes, not a zip archive'}"
                          "; a cut or half-written file looks like this)")
-    from kinpaint.model_archive import check_model_archive
+    from kinpaint.model_archive import ModelArchiveError, check_model_archive
     from kinpaint.model_trust import UntrustedModelError
 
     try:
         check_model_archive(path)
         return keras.models.load_model(path, compile=compile, safe_mode=safe_mode)
+    except ModelArchiveError:
+        raise  # names the file already
     except UntrustedModelError as error:
         raise UntrustedModelError(f"{path}: {error}") from None
     except (zipfile.BadZipFile, KeyError, EOFError, OSError, RuntimeError) as error:  # RuntimeError: h5py, a damaged weights file
         raise ValueError(f"{path} is a damaged .keras file ({type(error).__name__}: {_one_line(error)})") from error
     except (ValueError, TypeError) as error:  # Keras': an unknown class, weights of other shapes, a bad setting
-        if str(error).startswith(path):  # check_model_archive's, naming the file already
-            raise
         raise ValueError(f"{path} does not load as a kinpaint model ({type(error).__name__}: {_one_line(error)})") \
             from error
 
