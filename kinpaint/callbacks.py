@@ -214,11 +214,7 @@ class HistoryCSV(keras.callbacks.Callback):
         writer = csv.DictWriter(text, columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(self.rows)
-        if self.record is None:
-            write_text(self.path, text.getvalue())
-            return
-        with self.record.writing(self.path) as temporary, open(temporary, "w", encoding="utf-8", newline="") as file:
-            file.write(text.getvalue())
+        write_text(self.path, text.getvalue(), None if self.record is None else self.record.recorder(self.path))
 
 
 def read_history_rows(path):

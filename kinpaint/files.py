@@ -54,9 +54,9 @@ def atomic_path(path, before_rename=None):
         raise
 
 
-def write_text(path, text):
-    """Write `text` (UTF-8) to `path` atomically (see `atomic_path`)."""
-    with atomic_path(path) as temporary:
+def write_text(path, text, before_rename=None):
+    """Write `text` (UTF-8) to `path` atomically (see `atomic_path`, and its `before_rename`)."""
+    with atomic_path(path, before_rename=before_rename) as temporary:
         with open(temporary, "w", encoding="utf-8", newline="") as file:
             file.write(text)
 
