@@ -59,18 +59,27 @@ def hole_crop(known, margin=CROP_MARGIN, multiple=1):
     """The box `(top, left, bottom, right)` of a picture to fill instead of the whole picture.
 
     It is the bounding box of the hole (`known` false) grown on every side by
-    `max(margin, the box's longer side)` pixels of context, clipped to the picture, then grown
-    (inside the picture) until its height and width are multiples of `multiple` where the
-    picture is large enough, so a model that pads to such multiples needs no padding.
+    `max(margin, the box's longer side)` pixels of context (`hole_box`).
+    """
+    rows, columns = np.nonzero(~known)
+    if not len(rows):
+        return 0, 0, *known.shape
+    side = max(rows.max() + 1 - rows.min(), columns.max() + 1 - columns.min())
+    return hole_box(known, max(int(margin), int(side)), multiple)
+
+
+def hole_box(known, context, multiple=1):
+    """The bounding box `(top, left, bottom, right)` of the hole (`known` `(H, W)` false) grown
+    on every side by `context` pixels, clipped to the picture, then grown (inside the picture)
+    until its height and width are multiples of `multiple` where the picture is large enough,
+    so a model that pads to such multiples needs no padding. The whole picture without a hole.
     """
     height, width = known.shape
     rows, columns = np.nonzero(~known)
     if not len(rows):
         return 0, 0, height, width
-    top, bottom, left, right = rows.min(), rows.max() + 1, columns.min(), columns.max() + 1
-    grow = max(int(margin), bottom - top, right - left)
-    top, left = max(0, top - grow), max(0, left - grow)
-    bottom, right = min(height, bottom + grow), min(width, right + grow)
+    top, left = max(0, rows.min() - context), max(0, columns.min() - context)
+    bottom, right = min(height, rows.max() + 1 + context), min(width, columns.max() + 1 + context)
     top, bottom = _round_span(top, bottom, height, multiple)
     left, right = _round_span(left, right, width, multiple)
     return int(top), int(left), int(bottom), int(right)

@@ -6,7 +6,7 @@ import pytest
 
 from kinpaint.data.masks import make_masks
 from kinpaint.models import FourierInpainter
-from kinpaint.models.fourier_inpainter import hole_depth, two_scale_blend
+from kinpaint.models.fourier_inpainter import DETAIL_CONTEXT, hole_depth, scaled_down, two_scale_blend
 from kinpaint.poisson import harmonic_fill
 
 
@@ -111,6 +111,24 @@ def test_coarse_side_fills_deep_holes_at_two_scales_and_shallow_ones_at_full_res
     loaded = keras.models.load_model(tmp_path / "two_scale.keras")
     assert loaded.coarse_side == 8
     np.testing.assert_allclose(loaded.inpaint(images, deep), two_scale, atol=1e-5)
+
+
+def test_a_two_scale_fill_adds_detail_from_a_crop_around_the_hole_only():
+    import kinpaint  # noqa: F401
+
+    model = tiny(coarse_side=8)
+    rng = np.random.default_rng(0)  # random weights: a correction that reads the whole picture
+    model.generator.set_weights([rng.normal(0, 0.3, weight.shape) for weight in model.generator.get_weights()])
+    plain = FourierInpainter.from_config({**model.get_config(), "coarse_side": None})
+    plain.set_weights(model.get_weights())
+    images, masks = batch(2, size=320, kind="centre")  # hole rows and columns 80 to 240
+    top, bottom = 80 - DETAIL_CONTEXT, 240 + DETAIL_CONTEXT
+    detail = images.copy()
+    detail[:, top:bottom, top:bottom] = plain.inpaint(images[:, top:bottom, top:bottom],
+                                                      masks[:, top:bottom, top:bottom])
+    coarse = plain.inpaint(*scaled_down(images, masks, (8, 8)))
+    np.testing.assert_allclose(model.inpaint(images, masks), two_scale_blend(detail, coarse, images, masks),
+                               atol=1e-5)
 
 
 @pytest.mark.slow

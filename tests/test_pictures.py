@@ -8,6 +8,7 @@ from PIL import Image
 
 from kinpaint.baselines import MeanColourFill
 from kinpaint.pictures import (
+    hole_box,
     hole_crop,
     inpaint_file,
     inpaint_full_resolution,
@@ -202,6 +203,15 @@ def test_hole_crop_grows_the_hole_box_by_the_margin_in_the_picture_and_rounds_it
     assert top == 0 and right == 150 and bottom == min(97, 50 + 145) and left == max(0, 70 - 145)
     assert hole_crop(np.ones((5, 7), bool)) == (0, 0, 5, 7)
     assert hole_crop(known, margin=1000) == (0, 0, 97, 150)
+
+
+def test_hole_box_grows_by_exactly_its_context_whatever_the_hole_size():
+    known = np.ones((200, 300), bool)
+    known[50:150, 100:200] = False  # 100x100: hole_crop would grow it by 100
+    assert hole_box(known, 20) == (30, 80, 170, 220)
+    assert hole_box(known, 20, multiple=16) == (30, 80, 174, 224)
+    assert hole_box(known, 80) == (0, 20, 200, 280)
+    assert hole_box(np.ones((5, 7), bool), 3) == (0, 0, 5, 7)
 
 
 def test_a_big_picture_is_filled_by_a_crop_around_the_hole(tiny_fourier):

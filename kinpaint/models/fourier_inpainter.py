@@ -31,8 +31,10 @@ from kinpaint.models.patch_discriminator import (
 from kinpaint.models.precision import resolve_precision
 from kinpaint.models.serialization import compile_config, compile_from
 from kinpaint.options import RECONSTRUCTIONS
+from kinpaint.pictures import hole_box
 from kinpaint.poisson import harmonic_fill
 
+DETAIL_CONTEXT = 64  # pixels around the holes that a two-scale fill's full-resolution pass sees
 OPACITY_START_LOGIT = -6.0  # an object layer starts at sigmoid(-6), 0.25 % opacity
 DISCRIMINATOR_CELL = 8  # pixels per logit of the default patch discriminator (depth 3)
 
@@ -292,22 +294,39 @@ class FourierInpainter(InpaintingModel):
 
     def _fill(self, images, masks, captions, batch_size):
         """The fills of checked pictures of any size, at their own size (`_fill_at_own_size`);
-        with `coarse_side`, a big picture's deep holes also at a coarse scale, the two blended."""
-        filled = self._fill_at_own_size(images, masks, captions, batch_size)
+        with `coarse_side`, a big picture's deep holes also at a coarse scale, the two blended.
+        Where the coarse fill sets the coarse scale, the fill at full resolution only adds
+        detail, and sees only `DETAIL_CONTEXT` pixels around the holes of those pictures."""
+        deep = self._two_scale_pictures(images, masks)
+        if not deep.any():
+            return self._fill_at_own_size(images, masks, captions, batch_size)
+        subset = lambda values, which: None if values is None else tf.boolean_mask(values, which)  # noqa: E731
+        filled = np.empty_like(images)
+        if not deep.all():
+            filled[~deep] = self._fill_at_own_size(images[~deep], masks[~deep], subset(captions, ~deep), batch_size)
+        images, masks, captions = images[deep], masks[deep], subset(captions, deep)
+        top, left, bottom, right = hole_box(np.all(masks[..., 0] >= 0.5, axis=0), DETAIL_CONTEXT, 2**self.downsamples)
+        detail = images.copy()
+        detail[:, top:bottom, left:right] = self._fill_at_own_size(
+            images[:, top:bottom, left:right], masks[:, top:bottom, left:right], captions, batch_size)
+        small_images, small_masks = scaled_down(images, masks, self._coarse_size(images.shape[1:3]))
+        coarse = self._fill_at_own_size(small_images, small_masks, captions, batch_size)
+        filled[deep] = two_scale_blend(detail, coarse, images, masks)
+        return filled
+
+    def _coarse_size(self, size):
+        """`(h, w)`: a picture of `size` scaled down so its longer side is `coarse_side`."""
+        ratio = self.coarse_side / max(size)
+        return max(1, round(size[0] * ratio)), max(1, round(size[1] * ratio))
+
+    def _two_scale_pictures(self, images, masks):
+        """`(B,)` bools: which pictures `_fill` fills at two scales (see `coarse_side`)."""
         height, width = images.shape[1:3]
         if self.coarse_side is None or max(height, width) < 2 * self.coarse_side or not len(images):
-            return filled
-        ratio = self.coarse_side / max(height, width)
-        small = (max(1, round(height * ratio)), max(1, round(width * ratio)))
-        small_images, small_masks = scaled_down(images, masks, small)
+            return np.zeros(len(images), bool)
+        _, small_masks = scaled_down(images, masks, self._coarse_size((height, width)))
         usable = small_masks.reshape(len(images), -1).max(axis=1) > 0  # some known pixel left at the coarse scale
-        usable &= hole_depth(masks) > self.image_size // 4
-        if not usable.any():
-            return filled
-        coarse = self._fill_at_own_size(small_images[usable], small_masks[usable],
-                                        None if captions is None else tf.boolean_mask(captions, usable), batch_size)
-        filled[usable] = two_scale_blend(filled[usable], coarse, images[usable], masks[usable])
-        return filled
+        return usable & (hole_depth(masks) > self.image_size // 4)
 
     def _fill_at_own_size(self, images, masks, captions, batch_size):
         """The model's fills at the pictures' own size: each batch padded to a multiple of
