@@ -73,6 +73,7 @@ def test_hole_depth_counts_steps_to_the_nearest_known_pixel():
     masks[3] = 0  # no known pixel: as deep as the picture is wide
     np.testing.assert_array_equal(hole_depth(masks), [0, 4, 1, 12])
     assert list(hole_depth(make_masks("centre", 1, 256, 128))) == [64]
+    np.testing.assert_array_equal(hole_depth(masks, at_most=4), [0, 4, 1, 4])
 
 
 def test_two_scale_blend_keeps_a_fill_whose_coarse_scale_agrees_and_the_known_pixels():

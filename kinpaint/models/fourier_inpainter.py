@@ -34,7 +34,7 @@ from kinpaint.options import RECONSTRUCTIONS
 from kinpaint.pictures import hole_box
 from kinpaint.poisson import harmonic_fill
 
-DETAIL_CONTEXT = 64  # pixels around the holes that a two-scale fill's full-resolution pass sees
+DETAIL_CONTEXT = 32  # pixels around the holes that a two-scale fill's full-resolution pass sees
 OPACITY_START_LOGIT = -6.0  # an object layer starts at sigmoid(-6), 0.25 % opacity
 DISCRIMINATOR_CELL = 8  # pixels per logit of the default patch discriminator (depth 3)
 
@@ -117,7 +117,8 @@ class FourierInpainter(InpaintingModel):
             deeper than the training holes (`hole_depth` above `image_size // 4`, the depth
             of the centre hole) at two scales: the picture scaled down so its longer side is
             `coarse_side` sets the fill's coarse colours and shapes, and the fill at full
-            resolution adds its detail above that scale (`two_scale_blend`). Shallower
+            resolution adds its detail above that scale (`two_scale_blend`), from a crop of
+            the holes' box and `DETAIL_CONTEXT` pixels around it. Shallower
             holes, such as strokes, are filled at full resolution only, as are all holes
             with None (the default).
         adversarial: an `AdversarialTraining` (or its config; None, the default: none): a
@@ -326,7 +327,8 @@ class FourierInpainter(InpaintingModel):
             return np.zeros(len(images), bool)
         _, small_masks = scaled_down(images, masks, self._coarse_size((height, width)))
         usable = small_masks.reshape(len(images), -1).max(axis=1) > 0  # some known pixel left at the coarse scale
-        return usable & (hole_depth(masks) > self.image_size // 4)
+        deepest = self.image_size // 4
+        return usable & (hole_depth(masks, at_most=deepest + 1) > deepest)
 
     def _fill_at_own_size(self, images, masks, captions, batch_size):
         """The model's fills at the pictures' own size: each batch padded to a multiple of
@@ -406,22 +408,23 @@ def padding_indices(image, axis, step):
     return tf.where(tf.reduce_min(tf.shape(image)[1:3]) > step, mirrored, tf.minimum(indices, side - 1))
 
 
-def hole_depth(masks):
+def hole_depth(masks, at_most=None):
     """The depth of each mask's hole: `(B, H, W, 1)` (1 = known) -> `(B,)` ints, the most
     steps (to any of 8 neighbours) from a hole pixel to the nearest known pixel; 0 without
-    a hole. The picture's edge is not a known pixel."""
+    a hole. The picture's edge is not a known pixel. With `at_most`, a deeper hole counts
+    `at_most` (the count stops there: one step costs a pass over the masks)."""
     hole = np.asarray(masks)[..., 0] < 0.5
     height, width = hole.shape[1:]
     depth = np.zeros(len(hole), np.int64)
-    for _ in range(max(height, width)):
+    for _ in range(max(height, width) if at_most is None else at_most):
         present = hole.any(axis=(1, 2))
         if not present.any():
             break
         depth += present
-        padded = np.pad(hole, ((0, 0), (1, 1), (1, 1)), constant_values=True)
-        for row in range(3):  # a pixel stays hole while all its neighbours are hole
-            for column in range(3):
-                hole = hole & padded[:, row : row + height, column : column + width]
+        rows = np.pad(hole, ((0, 0), (1, 1), (0, 0)), constant_values=True)  # a pixel stays hole while all its
+        hole = rows[:, :-2] & rows[:, 1:-1] & rows[:, 2:]  # neighbours are: the 3x3 minimum, by rows then columns
+        columns = np.pad(hole, ((0, 0), (0, 0), (1, 1)), constant_values=True)
+        hole = columns[:, :, :-2] & columns[:, :, 1:-1] & columns[:, :, 2:]
     return depth
 
 
