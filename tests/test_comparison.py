@@ -12,6 +12,7 @@ import pytest
 from kinpaint.baselines import MeanColourFill
 from kinpaint.evaluation import Method, bootstrap_interval, evaluate
 from kinpaint.data.shapes import COLOURS
+from kinpaint.files import OutputRecord
 from kinpaint.inpainting import composite
 
 
@@ -113,12 +114,23 @@ def test_every_method_sees_the_same_images_and_masks_and_the_csv_has_a_row_per_i
     assert (out / "grid.png").stat().st_size > 0
 
 
-def test_an_existing_report_is_kept_unless_forced_and_a_failed_run_writes_nothing(tmp_path):
+@pytest.mark.parametrize("name", ["results.md", "results.csv", "grid.png"])
+def test_force_never_replaces_a_report_file_the_user_wrote(tmp_path, name):
     out = tmp_path / "report"
     out.mkdir()
-    (out / "results.md").write_text("precious")
+    (out / name).write_text("precious")
     with pytest.raises(FileExistsError, match="--force"):
         evaluate("shapes", ["mean"], count=3, out=str(out), progress=False)
+    with pytest.raises(FileExistsError, match=f"report/{name} was not written by kinpaint evaluate"):
+        evaluate("shapes", ["mean"], count=3, out=str(out), force=True, progress=False)
+    assert (out / name).read_text() == "precious"
+    assert sorted(path.name for path in out.iterdir()) == [name]
+
+
+def test_force_replaces_the_report_evaluate_wrote_and_a_failed_run_keeps_it(tmp_path):
+    out = tmp_path / "report"
+    evaluate("shapes", ["mean"], count=3, out=str(out), progress=False, command="the first run")
+    written = sorted(path.name for path in out.iterdir())
 
     class Broken:
         def inpaint(self, images, masks, captions=None):
@@ -126,10 +138,12 @@ def test_an_existing_report_is_kept_unless_forced_and_a_failed_run_writes_nothin
 
     with pytest.raises(RuntimeError, match="fell over"):
         evaluate("shapes", ["mean", ("broken", Broken())], count=3, out=str(out), force=True, progress=False)
-    assert (out / "results.md").read_text() == "precious"
-    assert sorted(path.name for path in out.iterdir()) == ["results.md"]
-    evaluate("shapes", ["mean"], count=3, out=str(out), force=True, progress=False)
-    assert "| mean | none |" in (out / "results.md").read_text()
+    assert "the first run" in (out / "results.md").read_text()
+    assert sorted(path.name for path in out.iterdir()) == written
+    evaluate("shapes", ["mean"], count=3, out=str(out), force=True, progress=False, command="the second run")
+    assert "the second run" in (out / "results.md").read_text()
+    record = OutputRecord(out, "kinpaint evaluate")
+    assert [record.state(out / name) for name in ("results.md", "results.csv", "grid.png")] == ["written"] * 3
 
 
 def test_a_missing_extra_is_named(monkeypatch):

@@ -54,6 +54,15 @@ def test_evaluate_force_replaces_its_own_report(tmp_path, capsys):
     assert main([*EVALUATE, "--out", str(out), "--force"]) == 0
 
 
+def test_evaluate_force_replaces_a_report_the_library_wrote(tmp_path, capsys):
+    from kinpaint.evaluation import evaluate
+
+    out = tmp_path / "report"
+    evaluate("shapes", ["mean"], count=3, out=str(out), progress=False, command="the library's run")
+    assert main([*EVALUATE, "--out", str(out), "--force"]) == 0, capsys.readouterr().err
+    assert "the library's run" not in (out / "results.md").read_text()
+
+
 def test_train_force_never_removes_its_init_model(shapes_store, tmp_path, capsys):
     from kinpaint.data import Store
     from kinpaint.models import ContextEncoder

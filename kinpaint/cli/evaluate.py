@@ -1,11 +1,7 @@
 """`kinpaint evaluate --data D --methods M1 M2 ... --out DIR`: one table for every method."""
 
-import os
-
 from kinpaint.cli.arguments import add_trust_flag, nonnegative_int, positive_int
 from kinpaint.options import MASK_KINDS
-
-REPORT_FILES = ("results.md", "results.csv", "grid.png")  # what kinpaint.evaluation.write_report writes
 
 
 def add_parser(commands):
@@ -44,31 +40,18 @@ def add_parser(commands):
     parser.set_defaults(run=run)
 
 
-def check_report_folder(args):
-    """Refuse, before any work, an --out that cannot take the report (see
-    `kinpaint.files.check_output_folder`); returns its `OutputRecord`."""
-    from kinpaint.files import check_output_folder
-    from kinpaint.pretrained_models import split_side
-
-    inputs = {"--data store": args.data, "--embeddings file": args.embeddings}
-    for method in args.methods:
-        inputs[f"method {method}"] = split_side(method)[0]
-    return check_output_folder(args.out, REPORT_FILES, force=args.force, inputs=inputs,
-                               command="kinpaint evaluate")
-
-
 def run(args):
     import shlex
     import sys
 
     from kinpaint.evaluation import evaluate, markdown
+    from kinpaint.evaluation.comparison import check_report_folder
 
-    record = check_report_folder(args)
+    check_report_folder(args.out, args.data, args.methods, args.embeddings, args.force)
     command = "kinpaint " + " ".join(shlex.quote(argument) for argument in sys.argv[1:]) if sys.argv else None
     evaluation = evaluate(args.data, args.methods, split=args.split, masks=args.masks, count=args.count,
                           seed=args.seed, batch_size=args.batch_size, captions=args.captions,
                           embeddings=args.embeddings, search={"restarts": args.restarts, "steps": args.steps},
                           out=args.out, force=args.force, command=command, realism=args.realism)
-    record.record_written(os.path.join(args.out, name) for name in REPORT_FILES)
     print(markdown(evaluation))
     print(f"report written to {args.out}")

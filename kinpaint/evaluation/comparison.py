@@ -25,7 +25,7 @@ import numpy as np
 
 from kinpaint.evaluation.methods import condition_captions, resolve_method
 from kinpaint.evaluation.realism import MIN_PICTURES
-from kinpaint.evaluation.report import write_report
+from kinpaint.evaluation.report import REPORT_COMMAND, REPORT_FILES, write_report
 from kinpaint.evaluation.reported_metrics import measure
 from kinpaint.evaluation.statistics import summarize
 from kinpaint.options import CAPTION_SEPARATOR, MASK_KINDS
@@ -79,7 +79,8 @@ def evaluate(data, methods, split="test", masks="centre", count=None, seed=0, ba
         embeddings: the store's cached caption vectors, for models that read vectors.
         search: `SemanticInpainter` options for DCGAN files (e.g. `{"restarts": 4, "steps": 200}`).
         out: a folder for `results.md`, `results.csv` and `grid.png`; an existing one is
-            refused unless `force`.
+            refused unless `force`, which replaces only the report files kinpaint evaluate
+            wrote there (`check_report_folder`).
         progress: show a progress bar over methods and batches.
         command: the command line to print at the top of `results.md`.
         realism: also measure each method's realism (`kinpaint.evaluation.realism`: a classifier
@@ -91,7 +92,6 @@ def evaluate(data, methods, split="test", masks="centre", count=None, seed=0, ba
     Returns:
         an `Evaluation`.
     """
-    from kinpaint.files import check_can_write
     from kinpaint.images import to_model_range
 
     from kinpaint.data.pipeline import check_batch_size
@@ -101,10 +101,10 @@ def evaluate(data, methods, split="test", masks="centre", count=None, seed=0, ba
         raise ValueError(f"masks must be one of {MASK_KINDS}, got {masks!r}")
     if captions not in EVALUATION_CAPTIONS:
         raise ValueError(f"captions must be one of {EVALUATION_CAPTIONS}, got {captions!r}")
-    if out is not None:
-        check_can_write(out, force)
     if not methods:
         raise ValueError("name at least one method to evaluate")
+    if out is not None:
+        check_report_folder(out, data, methods, embeddings, force)
     pixels, texts, vectors = read_evaluation_data(data, split, count, seed, captions, embeddings)
     if realism and photo_ids is not None and len(photo_ids) != len(pixels):
         raise ValueError(f"photo_ids has {len(photo_ids)} entries for the {len(pixels)} images evaluated")
@@ -146,6 +146,20 @@ def evaluate(data, methods, split="test", masks="centre", count=None, seed=0, ba
     if out is not None:
         write_report(evaluation, out)
     return evaluation
+
+
+def check_report_folder(out, data, methods, embeddings=None, force=False):
+    """Refuse, before any work, an `out` that cannot take `evaluate`'s report
+    (`kinpaint.files.check_output_folder`): an existing folder without `force`, a report file
+    there that kinpaint evaluate did not write even with it, or one that is an input."""
+    from kinpaint.files import check_output_folder
+    from kinpaint.pretrained_models import split_side
+
+    inputs = {"--data store": data, "--embeddings file": embeddings}
+    for method in methods:
+        if isinstance(method, str):
+            inputs[f"method {method}"] = split_side(method)[0]
+    check_output_folder(out, REPORT_FILES, force=force, inputs=inputs, command=REPORT_COMMAND)
 
 
 def read_evaluation_data(data, split, count, seed, captions="joined", embeddings=None):

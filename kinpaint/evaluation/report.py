@@ -13,6 +13,8 @@ from kinpaint.evaluation.reported_metrics import HEADERS, METRICS, SET_METRICS
 from kinpaint.evaluation.statistics import BOOTSTRAP_RESAMPLES
 
 GRID_IMAGES = 8
+REPORT_FILES = ("results.md", "results.csv", "grid.png")  # what `write_report` writes into its folder
+REPORT_COMMAND = "kinpaint evaluate"  # the report's writer in its folder's `kinpaint.files.OutputRecord`
 INTERVALS_NOTE = (f"every cell: mean over images [95% percentile-bootstrap interval, {BOOTSTRAP_RESAMPLES:,} "
                   "resamples]")
 TABLE_COLUMNS = ("hole_psnr", "hole_ssim", "hole_l1", "image_psnr")
@@ -45,18 +47,24 @@ def _table_cell(results, column):
 
 
 def write_report(evaluation, out):
-    """Write the three files into `out`, each to a temporary name first and then renamed."""
-    from kinpaint.files import atomic_path
-    from kinpaint.images import save_png
+    """Write the three files into `out`, each to a temporary name first and then renamed, and
+    recorded in `out`'s `OutputRecord`; a file there that kinpaint evaluate did not write (or
+    that changed since) is refused before any is written."""
+    from kinpaint.files import OutputRecord
+    from kinpaint.images import save_image
 
+    record = OutputRecord(out, REPORT_COMMAND)
+    paths = {name: os.path.join(out, name) for name in REPORT_FILES}
+    for path in paths.values():
+        record.check_replaceable(path)
     os.makedirs(out, exist_ok=True)
-    with atomic_path(os.path.join(out, "results.csv")) as temporary:
+    with record.writing(paths["results.csv"]) as temporary:
         with open(temporary, "w", newline="", encoding="utf-8") as file:
             write_csv(evaluation, file)
-    with atomic_path(os.path.join(out, "results.md")) as temporary:
+    with record.writing(paths["results.md"]) as temporary:
         with open(temporary, "w", encoding="utf-8") as file:
             file.write(markdown(evaluation))
-    save_png(os.path.join(out, "grid.png"), grid(evaluation))
+    save_image(paths["grid.png"], grid(evaluation), before_rename=record.recorder(paths["grid.png"]))
 
 
 def write_csv(evaluation, file):
