@@ -158,7 +158,7 @@ def check_output_folder(out, names, force=False, inputs=None, command="kinpaint"
     wrote there (its `OutputRecord`): a file the user had is never replaced.
 
     Returns:
-        the folder's `OutputRecord`, to `record_written` the files once they are written.
+        the folder's `OutputRecord`, to record each file as it is written (`writing`, `recorder`).
 
     Raises:
         NotADirectoryError, FileExistsError, ValueError: naming the path.
@@ -258,11 +258,6 @@ class OutputRecord:
         """The `before_rename` of an `atomic_path(path)` that records the file (see `writing`),
         for a writer that makes its own temporary file, such as `kinpaint.images.save_image`."""
         return lambda temporary: self._record(path, temporary)
-
-    def record_written(self, paths):
-        """Record files already written in place (as they are now)."""
-        for path in paths:
-            self._record(path, path)
 
     def _record(self, path, written):
         name, size, digest = self._name(path), os.path.getsize(written), _sha256(written)

@@ -100,8 +100,9 @@ def test_an_output_folder_is_checked_before_any_work(tmp_path):
         check_output_folder(tmp_path / "report", ["results.md"], force=True, inputs={"--data store": tmp_path / "a_file"})
     os.remove(tmp_path / "report" / "results.md")
     record = check_output_folder(tmp_path / "report", ["results.md"], force=True)
-    (tmp_path / "report" / "results.md").write_text("a report")
-    record.record_written([tmp_path / "report" / "results.md"])
+    with record.writing(tmp_path / "report" / "results.md") as temporary:
+        with open(temporary, "w") as file:
+            file.write("a report")
     check_output_folder(tmp_path / "report", ["results.md"], force=True)  # its own report: replaced
 
 
