@@ -1,6 +1,7 @@
 """Round-trip time of `kinpaint serve`'s page for a 1024x768 picture.
 
     python benchmarks/serve_roundtrip.py [--size 1024x768] [--repeats 3] [--model M.keras] [--no-browser]
+    python benchmarks/serve_roundtrip.py --screenshot docs/serve_page.png   # the docs' picture of the page
 
 For each model (a tiny untrained FourierInpainter, which shows the serving cost around a
 model; the pretrained `photos` where this installation has it; each --model), the app runs
@@ -16,7 +17,9 @@ saved as a JPEG of quality 90) with a brush-stroke hole:
 `first` is the first fill (the model builds its graph for this picture size), `median` the
 median of the --repeats after it, `model` the part of the median spent in the model (the
 server's x-kinpaint-fill-seconds); the rest is decoding, encoding and transfer. Needs the
-`serve` extra, and the `test` extra for the browser rows.
+`serve` extra, and the `test` extra for the browser rows. `--screenshot PATH` then serves the
+presets `kinpaint serve` serves by default (`kinpaint.serve.DEFAULT_MODELS`), fills the same
+stroke with the page's default and saves the page as a PNG.
 """
 
 import argparse
@@ -38,6 +41,7 @@ import test_serve_browser as page_steps  # noqa: E402  (the browser test's steps
 
 from kinpaint.cli.arguments import positive_int  # noqa: E402
 from kinpaint.pretrained_models import PRETRAINED, WEIGHTS_FOLDER, resolve_model  # noqa: E402
+from kinpaint.serve import DEFAULT_MODELS  # noqa: E402
 from kinpaint.serve.app import background_server, create_app  # noqa: E402
 
 STROKE = ((0.30, 0.45), (0.45, 0.40), (0.60, 0.55), (0.70, 0.50))  # the hole, in fractions of the picture
@@ -103,6 +107,13 @@ def browser_round_trip(driver, url, path, repeats):
     return times
 
 
+def screenshot(driver, path, picture):
+    """The page of `kinpaint serve` without --model, after filling the stroke, saved at `path`."""
+    with background_server(create_app({name: resolve_model(name) for name in DEFAULT_MODELS})) as url:
+        browser_round_trip(driver, url, picture, repeats=0)
+        page_steps.save_screenshot(driver, path)
+
+
 def models(extra):
     yield "tiny FourierInpainter (untrained)", tiny_model()
     for name, (file, _) in PRETRAINED.items():
@@ -118,7 +129,10 @@ def main(argv=None):
     parser.add_argument("--repeats", type=positive_int, default=3, help="fills timed after the first")
     parser.add_argument("--model", action="append", default=[], help="a .keras file to time too")
     parser.add_argument("--no-browser", action="store_true", help="time the HTTP round trip only")
+    parser.add_argument("--screenshot", metavar="PATH", help="then save the default page, filled, as a PNG")
     args = parser.parse_args(argv)
+    if args.screenshot and args.no_browser:
+        parser.error("--screenshot needs the browser: leave out --no-browser")
     width, height = map(int, args.size.lower().split("x"))
     driver = None
     if not args.no_browser:
@@ -139,6 +153,8 @@ def main(argv=None):
                     for client, times in timings.items():
                         rows.append((name, client, times[0][0], statistics.median(t for t, _ in times[1:]),
                                      statistics.median(m for _, m in times[1:])))
+            if args.screenshot and driver is not None:
+                screenshot(driver, args.screenshot, path)
         finally:
             if driver is not None:
                 driver.quit()
