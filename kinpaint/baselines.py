@@ -5,7 +5,9 @@ Each answers the shared call of `kinpaint.inpainting`:
     inpaint(images, masks, captions=None) -> images
 
 with `images` float32 `(B, H, W, 3)` in [-1, 1], `masks` `(B, H, W, 1)` (1 = known,
-0 = hole), captions ignored, and the known pixels returned exactly.
+0 = hole), captions ignored, and the known pixels returned exactly. The inputs are checked
+and a soft mask rounded at 0.5 as for the models (`kinpaint.inpainting.fill_inputs`): a
+value of at least 0.5 is known, masks outside [0, 1] or NaN are refused.
 
 - `MeanColourFill`: the mean colour of the image's known pixels;
 - `HarmonicFill`: the smoothest continuation of the border (`kinpaint.poisson.harmonic_fill`);
@@ -25,27 +27,38 @@ import numpy as np
 import tensorflow as tf
 
 from kinpaint.images import to_model_range, to_uint8
-from kinpaint.inpainting import composite, known_mean_colour
+from kinpaint.inpainting import composite, fill_inputs, known_mean_colour
 from kinpaint.poisson import harmonic_fill
 
 BASELINES = ("mean", "harmonic", "biharmonic", "telea", "navier-stokes", "patchmatch")
 
 
-class MeanColourFill:
+class BaselineFill:
+    """The `inpaint` of every baseline: its inputs checked and its masks rounded as a model's
+    (`fill_inputs`), then the subclass's `_fill(images, masks)` on float32 NumPy images and
+    binary masks."""
+
+    def inpaint(self, images, masks, captions=None):
+        images, masks = fill_inputs(images, masks, type(self).__name__)
+        return self._fill(images, masks)
+
+    def _fill(self, images, masks):
+        raise NotImplementedError
+
+
+class MeanColourFill(BaselineFill):
     """Fill each image's hole with the mean colour of its known pixels.
 
     `(B, H, W, 3)`, `(B, H, W, 1)` -> float32 tensor `(B, H, W, 3)`; an image with no
     known pixel is filled with zeros.
     """
 
-    def inpaint(self, images, masks, captions=None):
-        images = tf.convert_to_tensor(images, tf.float32)
-        masks = tf.convert_to_tensor(masks, tf.float32)
+    def _fill(self, images, masks):
         fills = tf.broadcast_to(known_mean_colour(images, masks), tf.shape(images))
         return composite(images, masks, fills)
 
 
-class HarmonicFill:
+class HarmonicFill(BaselineFill):
     """Fill each hole with the harmonic function that meets its border (every hole pixel the
     mean of its 4 neighbours), solved to `tolerance` (see `kinpaint.poisson.harmonic_fill`).
 
@@ -55,11 +68,11 @@ class HarmonicFill:
     def __init__(self, max_iterations=5000, tolerance=1e-6):
         self.max_iterations, self.tolerance = max_iterations, tolerance
 
-    def inpaint(self, images, masks, captions=None):
+    def _fill(self, images, masks):
         return np.asarray(harmonic_fill(images, masks, self.max_iterations, self.tolerance))
 
 
-class ClassicalFill:
+class ClassicalFill(BaselineFill):
     """OpenCV's `cv2.inpaint` (`"telea"`, `"navier-stokes"`, radius 5, on the 8-bit image)
     or scikit-image's `inpaint_biharmonic` (`"biharmonic"`, in float), one image at a time.
 
@@ -74,9 +87,7 @@ class ClassicalFill:
             raise ValueError(f"ClassicalFill method must be one of {', '.join(self.METHODS)}; got {method!r}")
         self.method = method
 
-    def inpaint(self, images, masks, captions=None):
-        images = np.asarray(images, np.float32)
-        masks = np.asarray(masks, np.float32)
+    def _fill(self, images, masks):
         fill = self._biharmonic if self.method == "biharmonic" else self._opencv
         fills = np.stack([fill(image, mask[..., 0] < 0.5) for image, mask in zip(images, masks)])
         return np.asarray(composite(images, masks, fills))
@@ -91,7 +102,7 @@ class ClassicalFill:
         return to_model_range(cv2.inpaint(to_uint8(image), hole.astype(np.uint8), 5, flag))
 
 
-class PatchMatchFill:
+class PatchMatchFill(BaselineFill):
     """PatchMatch (Barnes et al., SIGGRAPH 2009): each hole pixel takes the pixel of the best
     matching patch of known pixels, found by randomised search and propagation, coarse to
     fine; `pypatchmatch`'s `inpaint` on the 8-bit image, one image at a time, its random
@@ -105,14 +116,12 @@ class PatchMatchFill:
     def __init__(self, patch_size=3, seed=0):
         self.patch_size, self.seed = int(patch_size), int(seed)
 
-    def inpaint(self, images, masks, captions=None):
+    def _fill(self, images, masks):
         patch_match = _bench_import("patchmatch.patch_match", "pypatchmatch (Python 3.11 or newer)", "patchmatch")
         if not patch_match.patchmatch_available:
             raise ModuleNotFoundError("the 'patchmatch' fill needs pypatchmatch's native library, which failed to "
                                       'load; reinstall it: pip install --force-reinstall "kinpaint[bench]"',
                                       name="patchmatch")
-        images = np.asarray(images, np.float32)
-        masks = np.asarray(masks, np.float32)
         fills = []
         for image, mask in zip(images, masks):
             patch_match.set_random_seed(self.seed)

@@ -125,3 +125,47 @@ def test_patchmatch_keeps_known_pixels_and_copies_the_picture_into_the_hole(heig
     assert (filled[~known].std(axis=0) > 0.5 * images[known].std(axis=0)).all()
     np.testing.assert_array_equal(PatchMatchFill().inpaint(noisy, masks), filled)  # seeded: a rerun fills alike
     assert not np.array_equal(PatchMatchFill(seed=1).inpaint(noisy, masks), filled)
+
+
+OPTIONAL_MODULES = {"biharmonic": "skimage.restoration", "telea": "cv2", "navier-stokes": "cv2",
+                    "patchmatch": "patchmatch.patch_match"}
+
+
+def installed_baseline(name):
+    """`baseline(name)`, the test skipped when the optional package it fills with is not installed."""
+    if name in OPTIONAL_MODULES:
+        pytest.importorskip(OPTIONAL_MODULES[name], reason=f"the {name!r} fill's package (the bench extra) is not "
+                            "installed")
+    return baseline(name)
+
+
+def soft_masks(masks):
+    """`masks` with soft values: known pixels at 1, 0.7 or exactly 0.5, holes at 0, 0.3 or 0.49, and a
+    few of each turned to the other side (0.3 among the known pixels, 0.6 in the hole)."""
+    rng = np.random.default_rng(3)
+    known = rng.choice(np.array([1.0, 1.0, 0.7, 0.5, 0.3], np.float32), masks.shape)
+    hole = rng.choice(np.array([0.0, 0.0, 0.3, 0.49, 0.6], np.float32), masks.shape)
+    return np.where(masks == 1.0, known, hole)
+
+
+@pytest.mark.parametrize("name", BASELINES)
+def test_every_baseline_rounds_a_soft_mask_at_a_half_as_the_models_do(name):
+    fill = installed_baseline(name)
+    _, noisy, masks = gradients()
+    soft = soft_masks(masks)
+    rounded = (soft >= 0.5).astype(np.float32)
+    filled = np.asarray(fill.inpaint(noisy, soft))
+    np.testing.assert_array_equal(filled, np.asarray(fill.inpaint(noisy, rounded)))
+    known = soft[..., 0] >= 0.5
+    np.testing.assert_array_equal(filled[known], noisy[known])
+
+
+@pytest.mark.parametrize("name", BASELINES)
+@pytest.mark.parametrize("value, problem", [(1.5, r"masks in \[0, 1\].*got values in \[0, 1\.5\]"),
+                                            (np.nan, "masks holding NaN")], ids=["1.5", "NaN"])
+def test_every_baseline_refuses_a_mask_outside_0_1_or_nan_as_the_models_do(name, value, problem):
+    fill = installed_baseline(name)
+    _, noisy, masks = gradients()
+    masks[1, 0, 0] = value
+    with pytest.raises(ValueError, match=f"{type(fill).__name__} .*{problem}"):
+        fill.inpaint(noisy, masks)
