@@ -139,6 +139,8 @@ def main(argv=None):
         try:
             driver = page_steps.start_chromium()
         except RuntimeError as error:
+            if args.screenshot:
+                parser.error(f"--screenshot needs a browser: {error}")
             print(f"no browser rows: {error}", file=sys.stderr)
     rows = []
     with tempfile.TemporaryDirectory() as folder:
@@ -153,7 +155,7 @@ def main(argv=None):
                     for client, times in timings.items():
                         rows.append((name, client, times[0][0], statistics.median(t for t, _ in times[1:]),
                                      statistics.median(m for _, m in times[1:])))
-            if args.screenshot and driver is not None:
+            if args.screenshot:
                 screenshot(driver, args.screenshot, path)
         finally:
             if driver is not None:

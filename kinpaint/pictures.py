@@ -85,6 +85,15 @@ def hole_box(known, context, multiple=1):
     return int(top), int(left), int(bottom), int(right)
 
 
+def boxes_by_shape(boxes):
+    """`{index: (top, left, bottom, right)}` -> `{(height, width): [index, ...]}`: the boxes a
+    model can fill in one batch, in order."""
+    groups = {}
+    for index, (top, left, bottom, right) in boxes.items():
+        groups.setdefault((bottom - top, right - left), []).append(index)
+    return groups
+
+
 def _round_span(start, end, limit, multiple):
     """Grow `[start, end)` inside `[0, limit)` to a length that is a multiple of `multiple`, where it fits."""
     length = min(limit, -(-(end - start) // multiple) * multiple)
@@ -199,10 +208,7 @@ def _fill_pending(inpainter, pictures, knowns, results, pending, size, caption, 
     multiple = 2 ** int(getattr(inpainter, "downsamples", 0))
     boxes = {index: (hole_crop(knowns[index], margin, multiple) if knowns[index].size > max_pixels
                      else (0, 0, *knowns[index].shape)) for index in pending}
-    by_shape = {}
-    for index, (top, left, bottom, right) in boxes.items():
-        by_shape.setdefault((bottom - top, right - left), []).append(index)
-    for group in by_shape.values():
+    for group in boxes_by_shape(boxes).values():
         crops = [_crop(pictures[index], boxes[index]) for index in group]
         crop_knowns = [_crop(knowns[index], boxes[index]) for index in group]
         fills = _fill(inpainter, np.stack(crops), np.stack(crop_knowns), caption)

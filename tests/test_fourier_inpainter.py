@@ -128,8 +128,28 @@ def test_a_two_scale_fill_adds_detail_from_a_crop_around_the_hole_only():
     detail[:, top:bottom, top:bottom] = plain.inpaint(images[:, top:bottom, top:bottom],
                                                       masks[:, top:bottom, top:bottom])
     coarse = plain.inpaint(*scaled_down(images, masks, (8, 8)))
-    np.testing.assert_allclose(model.inpaint(images, masks), two_scale_blend(detail, coarse, images, masks),
-                               atol=1e-5)
+    filled = model.inpaint(images, masks)
+    np.testing.assert_allclose(filled, two_scale_blend(detail, coarse, images, masks), atol=1e-5)
+    whole = two_scale_blend(plain.inpaint(images, masks), coarse, images, masks)  # the detail pass over it all
+    assert np.abs(filled - whole).max() > 1e-3
+
+
+def test_each_picture_of_a_batch_fills_as_it_would_alone_whatever_its_hole():
+    import kinpaint  # noqa: F401
+
+    model = tiny(coarse_side=8, caption_encoder=words())
+    rng = np.random.default_rng(0)
+    model.generator.set_weights([rng.normal(0, 0.3, weight.shape) for weight in model.generator.get_weights()])
+    images, _ = batch(3, size=160)
+    masks = np.ones((3, 160, 160, 1), np.float32)
+    masks[0, 10:60, 20:70] = 0  # deep, in a corner
+    masks[1, 90:150, 100:150] = 0  # deep, in the other corner: a shared box would be the whole picture
+    masks[2, 70:74, 10:150] = 0  # a thin band: full resolution only
+    captions = np.array(["red", "blue", "red"], dtype=object)
+    together = model.inpaint(images, masks, captions)
+    for index in range(3):
+        alone = model.inpaint(images[index : index + 1], masks[index : index + 1], captions[index : index + 1])
+        np.testing.assert_allclose(together[index], alone[0], atol=1e-5)
 
 
 @pytest.mark.slow

@@ -31,7 +31,7 @@ from kinpaint.models.patch_discriminator import (
 from kinpaint.models.precision import resolve_precision
 from kinpaint.models.serialization import compile_config, compile_from
 from kinpaint.options import RECONSTRUCTIONS
-from kinpaint.pictures import hole_box
+from kinpaint.pictures import boxes_by_shape, hole_box
 from kinpaint.poisson import harmonic_fill
 
 DETAIL_CONTEXT = 32  # pixels around the holes that a two-scale fill's full-resolution pass sees
@@ -118,7 +118,7 @@ class FourierInpainter(InpaintingModel):
             of the centre hole) at two scales: the picture scaled down so its longer side is
             `coarse_side` sets the fill's coarse colours and shapes, and the fill at full
             resolution adds its detail above that scale (`two_scale_blend`), from a crop of
-            the holes' box and `DETAIL_CONTEXT` pixels around it. Shallower
+            the picture's holes' box and `DETAIL_CONTEXT` pixels around it. Shallower
             holes, such as strokes, are filled at full resolution only, as are all holes
             with None (the default).
         adversarial: an `AdversarialTraining` (or its config; None, the default: none): a
@@ -297,38 +297,46 @@ class FourierInpainter(InpaintingModel):
         """The fills of checked pictures of any size, at their own size (`_fill_at_own_size`);
         with `coarse_side`, a big picture's deep holes also at a coarse scale, the two blended.
         Where the coarse fill sets the coarse scale, the fill at full resolution only adds
-        detail, and sees only `DETAIL_CONTEXT` pixels around the holes of those pictures."""
-        deep = self._two_scale_pictures(images, masks)
+        detail, and sees only its picture's holes' box and `DETAIL_CONTEXT` pixels around it."""
+        deep, small_images, small_masks = self._two_scale_pictures(images, masks)
         if not deep.any():
             return self._fill_at_own_size(images, masks, captions, batch_size)
-        subset = lambda values, which: None if values is None else tf.boolean_mask(values, which)  # noqa: E731
         filled = np.empty_like(images)
         if not deep.all():
-            filled[~deep] = self._fill_at_own_size(images[~deep], masks[~deep], subset(captions, ~deep), batch_size)
-        images, masks, captions = images[deep], masks[deep], subset(captions, deep)
-        top, left, bottom, right = hole_box(np.all(masks[..., 0] >= 0.5, axis=0), DETAIL_CONTEXT, 2**self.downsamples)
-        detail = images.copy()
-        detail[:, top:bottom, left:right] = self._fill_at_own_size(
-            images[:, top:bottom, left:right], masks[:, top:bottom, left:right], captions, batch_size)
-        small_images, small_masks = scaled_down(images, masks, self._coarse_size(images.shape[1:3]))
-        coarse = self._fill_at_own_size(small_images, small_masks, captions, batch_size)
-        filled[deep] = two_scale_blend(detail, coarse, images, masks)
+            filled[~deep] = self._fill_at_own_size(images[~deep], masks[~deep], _subset(captions, ~deep), batch_size)
+        images, masks, captions = images[deep], masks[deep], _subset(captions, deep)
+        coarse = self._fill_at_own_size(small_images[deep], small_masks[deep], captions, batch_size)
+        filled[deep] = two_scale_blend(self._detail(images, masks, captions, batch_size), coarse, images, masks)
         return filled
 
-    def _coarse_size(self, size):
-        """`(h, w)`: a picture of `size` scaled down so its longer side is `coarse_side`."""
-        ratio = self.coarse_side / max(size)
-        return max(1, round(size[0] * ratio)), max(1, round(size[1] * ratio))
+    def _detail(self, images, masks, captions, batch_size):
+        """`_fill_at_own_size` of each picture's holes' box and `DETAIL_CONTEXT` pixels around it,
+        pasted into the picture; pictures whose boxes have one shape are filled in one batch."""
+        step = 2**self.downsamples
+        boxes = {index: hole_box(mask[..., 0] >= 0.5, DETAIL_CONTEXT, step) for index, mask in enumerate(masks)}
+        detail = images.copy()
+        for group in boxes_by_shape(boxes).values():
+            crops = [(slice(top, bottom), slice(left, right)) for top, left, bottom, right in map(boxes.get, group)]
+            fills = self._fill_at_own_size(np.stack([images[index][crop] for index, crop in zip(group, crops)]),
+                                           np.stack([masks[index][crop] for index, crop in zip(group, crops)]),
+                                           _subset(captions, np.isin(np.arange(len(images)), group)), batch_size)
+            for index, crop, fill in zip(group, crops, fills):
+                detail[index][crop] = fill
+        return detail
 
     def _two_scale_pictures(self, images, masks):
-        """`(B,)` bools: which pictures `_fill` fills at two scales (see `coarse_side`)."""
+        """`(deep, small_images, small_masks)`: which pictures `(B,)` `_fill` fills at two scales
+        (see `coarse_side`), and every picture scaled down so its longer side is `coarse_side`
+        (None where no picture is)."""
         height, width = images.shape[1:3]
         if self.coarse_side is None or max(height, width) < 2 * self.coarse_side or not len(images):
-            return np.zeros(len(images), bool)
-        _, small_masks = scaled_down(images, masks, self._coarse_size((height, width)))
+            return np.zeros(len(images), bool), None, None
+        ratio = self.coarse_side / max(height, width)
+        small_images, small_masks = scaled_down(images, masks, (max(1, round(height * ratio)),
+                                                                max(1, round(width * ratio))))
         usable = small_masks.reshape(len(images), -1).max(axis=1) > 0  # some known pixel left at the coarse scale
         deepest = self.image_size // 4
-        return usable & (hole_depth(masks, at_most=deepest + 1) > deepest)
+        return usable & (hole_depth(masks, at_most=deepest + 1) > deepest), small_images, small_masks
 
     def _fill_at_own_size(self, images, masks, captions, batch_size):
         """The model's fills at the pictures' own size: each batch padded to a multiple of
@@ -391,6 +399,11 @@ class FourierInpainter(InpaintingModel):
 
     def compile_from_config(self, config):
         compile_from(self, config, self._optimizer_names())
+
+
+def _subset(captions, which):
+    """The captions (a tensor, an array or None) of the pictures where `which` `(B,)` is true."""
+    return None if captions is None else tf.boolean_mask(captions, which)
 
 
 def padding_indices(image, axis, step):
