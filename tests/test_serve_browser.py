@@ -6,7 +6,8 @@ Needs Selenium (the test extra) and Debian's `chromium` and `chromium-driver` pa
 downloaded at run time); without them the test skips and says so in pytest's warnings summary,
 except under `CI=true`, where it fails: `.ci/run` installs the browser, so a skip there would hide a
 broken set-up.
-`KINPAINT_SCREENSHOT=docs/serve_page.png` saves a screenshot of the filled page.
+`KINPAINT_SCREENSHOT=PATH` saves a screenshot of the filled page (docs/serve_page.png comes from
+`benchmarks/serve_roundtrip.py --screenshot`, with the shipped models).
 """
 
 import base64
