@@ -4,7 +4,7 @@ and its special case the harmonic fill (a hole's smoothest continuation of its b
 import numpy as np
 import tensorflow as tf
 
-from kinpaint.inpainting import composite, known_mean_colour
+from kinpaint.inpainting import SOFT_MASK_THRESHOLD, composite, known_mean_colour
 
 
 _CROSS = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], np.float32)[:, :, None, None]
@@ -141,7 +141,7 @@ def poisson_blend(images, masks, fills, max_iterations=2000, tolerance=1e-6):
 
     Args:
         images: `(B, H, W, C)` float, the known pixels (the hole's content is ignored).
-        masks: `(B, H, W, 1)`, 1 = known, 0 = hole.
+        masks: `(B, H, W, 1)`, 1 = known, 0 = hole (a soft mask is rounded at 0.5).
         fills: `(B, H, W, C)`, e.g. a generator's output; only its gradients in the
             hole and across the hole's edge matter.
         max_iterations, tolerance: stop when every system's residual norm falls under
@@ -152,7 +152,7 @@ def poisson_blend(images, masks, fills, max_iterations=2000, tolerance=1e-6):
     """
     images = tf.convert_to_tensor(images, tf.float32)
     fills = tf.convert_to_tensor(fills, tf.float32)
-    masks = tf.convert_to_tensor(masks, tf.float32)
+    masks = _rounded(masks)
     if images.shape != fills.shape or masks.shape[:3] != images.shape[:3]:
         raise ValueError(f"poisson_blend takes images, masks and fills of one size; got {images.shape}, "
                          f"{masks.shape} and {fills.shape}")
@@ -164,15 +164,16 @@ def harmonic_fill(images, masks, max_iterations=60, tolerance=1e-5):
     mean of its 4 neighbours (Poisson blending of a flat fill). A tensor op, usable
     inside a model; no gradient flows through it.
 
-    `images` `(B, H, W, C)` float32, `masks` `(B, H, W, 1)` (1 = known) -> `(B, H, W, C)`
-    float32, known pixels exact; an image with no known pixel is filled with zeros.
+    `images` `(B, H, W, C)` float32, `masks` `(B, H, W, 1)` (1 = known; a soft mask is rounded
+    at 0.5) -> `(B, H, W, C)` float32, known pixels exact; an image with no known pixel is
+    filled with zeros.
     Only the box around the batch's holes, widened by one pixel, is solved (a hole's fill
     depends on nothing but the known pixels next to it), by multigrid-preconditioned
     conjugate gradients that stop at `tolerance` relative residual or after `max_iterations`
     steps (an int or an int tensor; 5 to 10 steps reach 1e-5 at any size).
     """
     images = tf.cast(images, tf.float32)
-    masks = tf.cast(masks, tf.float32)
+    masks = _rounded(masks)
     # A flat fill has no gradients, so any constant gives the same solution; the border's
     # mean colour (of the whole picture) starts the solver close to it.
     flat = tf.broadcast_to(known_mean_colour(images, masks), tf.shape(images))
@@ -185,6 +186,12 @@ def harmonic_fill(images, masks, max_iterations=60, tolerance=1e-5):
     height, width = tf.shape(images)[1], tf.shape(images)[2]
     solved = _with_channels_of(tf.pad(solved, [[0, 0], [top, height - bottom], [left, width - right], [0, 0]]), images)
     return tf.stop_gradient(_known_kept(images, masks, solved, flat))
+
+
+def _rounded(masks):
+    """`masks` as float32 0 and 1, a soft mask rounded as the models round it (at least
+    `SOFT_MASK_THRESHOLD` is known), so a fill never blends a hole's pixel into the picture."""
+    return tf.cast(tf.convert_to_tensor(masks, tf.float32) >= SOFT_MASK_THRESHOLD, tf.float32)
 
 
 def _hole_box(any_hole):

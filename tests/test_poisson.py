@@ -141,3 +141,19 @@ def test_harmonic_fill_in_a_graph_of_unknown_sizes_without_holes_and_without_kno
     np.testing.assert_array_equal(filled[0], 0)
     around = images[1, 3, 5] + images[1, 5, 5] + images[1, 4, 4] + images[1, 4, 6]
     np.testing.assert_allclose(filled[1, 4, 5], around / 4, atol=1e-5)
+
+
+def test_a_soft_mask_is_rounded_at_one_half_as_the_models_round_it():
+    from kinpaint.poisson import harmonic_fill
+
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-1, 1, (2, 24, 24, 3)).astype(np.float32)
+    soft = np.ones((2, 24, 24, 1), np.float32)
+    soft[:, 6:18, 6:18] = rng.choice([0.0, 0.3, 0.49], (2, 12, 12, 1))
+    soft[:, 8:10, 8:10] = 0.7  # known, though inside the hole's box
+    rounded = (soft >= 0.5).astype(np.float32)
+    np.testing.assert_array_equal(np.asarray(harmonic_fill(images, soft)), np.asarray(harmonic_fill(images, rounded)))
+    fills = rng.uniform(-1, 1, images.shape).astype(np.float32)
+    np.testing.assert_array_equal(poisson_blend(images, soft, fills), poisson_blend(images, rounded, fills))
+    known = np.broadcast_to(soft >= 0.5, images.shape)
+    np.testing.assert_array_equal(np.asarray(harmonic_fill(images, soft))[known], images[known])
