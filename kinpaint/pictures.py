@@ -59,13 +59,13 @@ def hole_crop(known, margin=CROP_MARGIN, multiple=1):
     """The box `(top, left, bottom, right)` of a picture to fill instead of the whole picture.
 
     It is the bounding box of the hole (`known` false) grown on every side by
-    `max(margin, the box's longer side)` pixels of context (`hole_box`).
+    `max(margin, the box's longer side)` pixels of context (as `hole_box` grows it).
     """
-    rows, columns = np.nonzero(~known)
-    if not len(rows):
+    bounds = _hole_bounds(known)
+    if bounds is None:
         return 0, 0, *known.shape
-    side = max(rows.max() + 1 - rows.min(), columns.max() + 1 - columns.min())
-    return hole_box(known, max(int(margin), int(side)), multiple)
+    top, left, bottom, right = bounds
+    return _grown(bounds, known.shape, max(int(margin), bottom - top, right - left), multiple)
 
 
 def hole_box(known, context, multiple=1):
@@ -74,14 +74,23 @@ def hole_box(known, context, multiple=1):
     until its height and width are multiples of `multiple` where the picture is large enough,
     so a model that pads to such multiples needs no padding. The whole picture without a hole.
     """
-    height, width = known.shape
+    bounds = _hole_bounds(known)
+    return (0, 0, *known.shape) if bounds is None else _grown(bounds, known.shape, context, multiple)
+
+
+def _hole_bounds(known):
+    """The hole's tight box `(top, left, bottom, right)`, or None without a hole."""
     rows, columns = np.nonzero(~known)
     if not len(rows):
-        return 0, 0, height, width
-    top, left = max(0, rows.min() - context), max(0, columns.min() - context)
-    bottom, right = min(height, rows.max() + 1 + context), min(width, columns.max() + 1 + context)
-    top, bottom = _round_span(top, bottom, height, multiple)
-    left, right = _round_span(left, right, width, multiple)
+        return None
+    return int(rows.min()), int(columns.min()), int(rows.max()) + 1, int(columns.max()) + 1
+
+
+def _grown(bounds, shape, context, multiple):
+    """`bounds` grown by `context` on every side inside a picture of `shape`, then to multiples of `multiple`."""
+    (top, left, bottom, right), (height, width) = bounds, shape
+    top, bottom = _round_span(max(0, top - context), min(height, bottom + context), height, multiple)
+    left, right = _round_span(max(0, left - context), min(width, right + context), width, multiple)
     return int(top), int(left), int(bottom), int(right)
 
 
