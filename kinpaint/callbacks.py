@@ -297,3 +297,39 @@ class TimeBudget(keras.callbacks.Callback):
         self.last_epoch_seconds, self.elapsed = now - self._epoch_started, now - self._started
         if self.elapsed + self.last_epoch_seconds > self.seconds:
             self.model.stop_training = True
+
+
+class TooSlow(RuntimeError):
+    """Raised by `StepTimer` to end a run whose steps are too slow; `seconds_per_step` says how slow."""
+
+    def __init__(self, seconds_per_step):
+        super().__init__(f"a training step took {seconds_per_step:.3f} s")
+        self.seconds_per_step = seconds_per_step
+
+
+class StepTimer(keras.callbacks.Callback):
+    """Times `steps` training steps after the first (which traces the step), then asks `enough`.
+
+    `seconds_per_step` holds their mean. When `enough(seconds_per_step)` is false, `fit` ends
+    at once by raising `TooSlow`, before the epoch's end writes anything: a run can then
+    start again smaller. `clock`: seconds from any fixed start (a test's own clock, say).
+    """
+
+    def __init__(self, steps, enough=lambda seconds_per_step: True, clock=time.monotonic):
+        super().__init__()
+        if not steps >= 1:
+            raise ValueError(f"a step timer times at least 1 step, got {steps!r}")
+        self.steps, self.enough, self.clock = int(steps), enough, clock
+        self.seconds_per_step = None
+
+    def on_train_begin(self, logs=None):
+        self._batches, self._started = 0, None
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._batches += 1
+        if self._batches == 1:
+            self._started = self.clock()
+        elif self.seconds_per_step is None and self._batches == self.steps + 1:
+            self.seconds_per_step = (self.clock() - self._started) / self.steps
+            if not self.enough(self.seconds_per_step):
+                raise TooSlow(self.seconds_per_step)

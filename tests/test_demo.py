@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from kinpaint.callbacks import TimeBudget
+from kinpaint.callbacks import StepTimer, TimeBudget, TooSlow
 from kinpaint.cli.main import main
 
 
@@ -41,22 +41,71 @@ def test_time_budget_stops_at_the_epoch_after_which_one_more_would_overrun():
         TimeBudget(0)
 
 
+class StepClock(keras.callbacks.Callback):
+    """A clock that advances `seconds` at the end of each training step (listed before the timer)."""
+
+    def __init__(self, seconds):
+        super().__init__()
+        self.seconds, self.now = seconds, 0.0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.now += self.seconds
+
+    def __call__(self):
+        return self.now
+
+
+def test_step_timer_leaves_out_the_first_step_and_ends_a_run_too_slow_for_its_budget_at_once(tmp_path):
+    clock = StepClock(0.5)
+    timer = StepTimer(3, clock=clock)
+    assert tiny_fit([clock, timer], epochs=4) == 4  # enough by default: the run goes on
+    assert timer.seconds_per_step == 0.5
+    asked = []
+    slow = StepTimer(2, enough=lambda seconds: asked.append(seconds) or False, clock=clock)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    checkpoint = keras.callbacks.ModelCheckpoint(tmp_path / "model.keras")
+    with pytest.raises(TooSlow, match="took 0.500 s") as raised:
+        model.fit(np.zeros((40, 2)), np.zeros((40, 1)), batch_size=4, epochs=5, verbose=0,
+                  callbacks=[clock, slow, checkpoint])
+    assert asked == [0.5] and raised.value.seconds_per_step == 0.5
+    assert int(model.optimizer.iterations) == 3  # after 1 + 2 steps, mid-epoch
+    assert not (tmp_path / "model.keras").exists()  # before the epoch's end wrote anything
+    with pytest.raises(ValueError, match="at least 1 step"):
+        StepTimer(0)
+
+
 @pytest.mark.slow
-def test_demo_trains_for_its_budget_and_says_how_it_was_sized(tmp_path, capsys):
+def test_demo_trains_for_its_budget_and_says_how_it_was_sized(tmp_path, capsys, monkeypatch):
+    import kinpaint.demo
+
+    monkeypatch.setattr(kinpaint.demo, "DEMO_WIDTHS", (4, 8, 8, 8))
+    monkeypatch.setattr(kinpaint.demo, "SLOW_MACHINE_WIDTHS", (4, 4, 4, 4))
+    monkeypatch.setattr(kinpaint.demo, "TIMED_STEPS", 1)
+    monkeypatch.setattr(kinpaint.demo, "MIN_STEPS", 10**9)  # no machine fits that many: the demo starts again
     out = tmp_path / "demo"
-    argv = ["demo", "--out", str(out), "--minutes", "0.0001", "--epochs", "3", "--steps-per-epoch", "1",
-            "--train-images", "64", "--test-images", "16", "--widths", "4,8,8,8", "--precision", "float32"]
+    argv = ["demo", "--out", str(out), "--minutes", "0.0001", "--epochs", "2", "--steps-per-epoch", "3",
+            "--train-images", "64", "--test-images", "16", "--precision", "float32"]
     assert main(argv) == 0
     printed = capsys.readouterr().out
-    assert "trained 1 epochs of 1 batches of 64 images (1 steps)" in printed
+    assert "a step of the 4-8-8-8 network took" in printed
+    assert "trained the 4-4-4-4 network instead, for the whole budget (the " in printed
+    assert "first try not counted): trained 1 epochs of 3 batches of 64 images (3 steps)" in printed
     assert "would have overrun the 0 s budget" in printed
+    assert list(keras.models.load_model(out / "context_encoder.keras").get_config()["widths"]) == [4, 4, 4, 4]
     for name in ("context_encoder.keras", "history.csv", "loss.png", "evaluation.md", "grids/grid_epoch_0001.png"):
         assert (out / name).exists(), name
     table = (out / "evaluation.md").read_text()
     assert "context encoder, captions" in table and "context encoder, no captions" in table
     assert "dB hole PSNR over the same model without them, on 16 test images" in table
+    assert "trained the 4-4-4-4 network instead" in table
     assert main(argv) == 2  # the run exists: nothing is replaced without --force
     assert "--force" in capsys.readouterr().err
+
+    assert main([*argv, "--widths", "4,8,4,8", "--force"]) == 0  # widths asked for are never changed
+    printed = capsys.readouterr().out
+    assert "instead" not in printed and "trained 1 epochs of 3 batches" in printed
+    assert list(keras.models.load_model(out / "context_encoder.keras").get_config()["widths"]) == [4, 8, 4, 8]
 
 
 def test_the_sizing_line_of_a_budgeted_run_of_whole_passes_counts_no_steps():

@@ -21,17 +21,18 @@ def add_parser(commands):
     parser.add_argument("--train-images", type=positive_int, default=4000)
     parser.add_argument("--test-images", type=positive_int, default=1000)
     parser.add_argument("--widths", type=positive_int_list, default=None,
-                        help="the encoder's widths, comma-separated (default 16,32,64,128)")
+                        help="the encoder's widths, comma-separated (default: 16,32,64,128, or 8,16,32,64 where "
+                        "its first steps show that fewer than 400 would fit the budget)")
     parser.add_argument("--precision", choices=PRECISIONS, default="auto")
     parser.add_argument("--force", action="store_true", help="replace an earlier demo in --out")
     parser.set_defaults(run=run)
 
 
 def run(args):
-    from kinpaint.demo import DEMO_WIDTHS, demo
+    from kinpaint.demo import demo
 
     paths, table, _ = demo(args.out, args.minutes or None, args.epochs, args.steps_per_epoch, args.train_images,
-                           args.test_images, args.widths or DEMO_WIDTHS, args.precision, args.force)
+                           args.test_images, args.widths, args.precision, args.force)
     print(table)
     for label, path in paths.items():
         print(f"{label:>12}: {path}")
