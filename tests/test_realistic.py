@@ -61,6 +61,21 @@ def test_the_layer_round_trips_its_config_and_refuses_bad_settings():
         PatchTexture(guide_weight=-1)
 
 
+def test_thin_settings_change_thin_holes_only():
+    images = stripes(24, 26)
+    guide = np.zeros_like(images)
+    thin, deep = hole(24, 26, 4, 2, 20, 4), hole(24, 26, 5, 6, 19, 20)  # 2 pixels wide: no coarser scale; 14
+    layer = PatchTexture(**SMALL_TEXTURE, thin_detail_strength=0.0, thin_guide_weight=5.0)
+    plain = PatchTexture(**SMALL_TEXTURE)
+    assert np.array_equal(layer([images, thin, guide]), np.where(thin >= 0.5, images, guide))  # strength 0: the guide
+    assert np.array_equal(layer([images, deep, guide]), plain([images, deep, guide]))
+    assert not np.array_equal(plain([images, thin, guide]), np.where(thin >= 0.5, images, guide))
+    assert PatchTexture.from_config(layer.get_config()).get_config() == layer.get_config()
+    assert (plain.thin_guide_weight, plain.thin_detail_strength) == (plain.guide_weight, plain.detail_strength)
+    with pytest.raises(ValueError, match="thin_detail_strength"):
+        PatchTexture(thin_detail_strength=float("nan"))
+
+
 def test_a_picture_without_a_hole_or_without_a_source_comes_back_whole():
     images = stripes(10, 9)
     kept = np.asarray(PatchTexture(**SMALL_TEXTURE)([images, np.ones((1, 10, 9, 1)), np.zeros_like(images)]))

@@ -39,6 +39,9 @@ class PatchTexture(keras.layers.Layer):
         detail_sigma: Gaussian blur (pixels, at full size) splitting the guide's low band from
             the synthesis's high band; 0: no split.
         detail_strength: scale of the synthesis's high band.
+        thin_guide_weight, thin_detail_strength: `guide_weight` and `detail_strength` where the
+            hole is too thin for a coarser scale (a stroke: `scale_sizes` stops at full size),
+            where detail in the wrong place costs more than it shows; None: the same as elsewhere.
         seed: the random tries' seed; another seed gives another plausible texture.
 
     Input: `[images, masks, guide]`: `(B, H, W, 3)` in [-1, 1] (the hole's content ignored),
@@ -58,20 +61,24 @@ class PatchTexture(keras.layers.Layer):
 
     def __init__(self, patch_size=7, coarsest_side=32, em_steps=3, search_steps=2, guide_weight=0.3,
                  vote_sharpness=10.0, detail_sigma=0.0, detail_strength=1.0, guide_sigma=2.0, finest_em_steps=1,
-                 seed=0, **kwargs):
+                 thin_guide_weight=None, thin_detail_strength=None, seed=0, **kwargs):
         super().__init__(**kwargs)
         if int(patch_size) < 1 or int(patch_size) % 2 == 0:
             raise ValueError(f"patch_size must be an odd whole number, got {patch_size!r}")
         if int(coarsest_side) < 4 or int(em_steps) < 1 or int(search_steps) < 0:
             raise ValueError("coarsest_side must be at least 4, em_steps at least 1, search_steps at least 0")
+        thin_guide_weight = guide_weight if thin_guide_weight is None else thin_guide_weight
+        thin_detail_strength = detail_strength if thin_detail_strength is None else thin_detail_strength
         for name, value in (("guide_weight", guide_weight), ("vote_sharpness", vote_sharpness),
-                            ("detail_sigma", detail_sigma), ("detail_strength", detail_strength)):
+                            ("detail_sigma", detail_sigma), ("detail_strength", detail_strength),
+                            ("thin_guide_weight", thin_guide_weight), ("thin_detail_strength", thin_detail_strength)):
             if not (math.isfinite(value) and value >= 0):
                 raise ValueError(f"{name} must be a finite number at least 0, got {value!r}")
         self.patch_size, self.coarsest_side = int(patch_size), int(coarsest_side)
         self.em_steps, self.search_steps = int(em_steps), int(search_steps)
         self.guide_weight, self.vote_sharpness = float(guide_weight), float(vote_sharpness)
         self.detail_sigma, self.detail_strength = float(detail_sigma), float(detail_strength)
+        self.thin_guide_weight, self.thin_detail_strength = float(thin_guide_weight), float(thin_detail_strength)
         self.guide_sigma, self.finest_em_steps = float(guide_sigma), int(finest_em_steps)
         self.seed = int(seed)
 
@@ -83,18 +90,25 @@ class PatchTexture(keras.layers.Layer):
         known = tf.cast(masks >= 0.5, tf.float32)
         images = images * known  # the hole's content is never read
         guide = known * images + (1.0 - known) * guide
-        synthesis = self._synthesise(images, known, guide)
+        sizes = self._sizes(known)
+        thin = len(sizes) < len(scale_sizes(images.shape[1:3], self.coarsest_side))
+        guide_weight, strength = ((self.thin_guide_weight, self.thin_detail_strength) if thin else
+                                  (self.guide_weight, self.detail_strength))
+        synthesis = self._synthesise(images, known, guide, sizes, guide_weight)
         if self.detail_sigma > 0:
             synthesis = (gaussian_blur(guide, self.detail_sigma)
-                         + self.detail_strength * (synthesis - gaussian_blur(synthesis, self.detail_sigma)))
-        elif self.detail_strength != 1:
-            synthesis = guide + self.detail_strength * (synthesis - guide)
+                         + strength * (synthesis - gaussian_blur(synthesis, self.detail_sigma)))
+        elif strength != 1:
+            synthesis = guide + strength * (synthesis - guide)
         return tf.where(known >= 1.0, images, tf.clip_by_value(synthesis, -1.0, 1.0))
 
-    def _synthesise(self, images, known, guide):
-        """The synthesis at full size, `(B, H, W, 3)`; scales need a static picture size."""
+    def _sizes(self, known):
+        """The scales to synthesise, fine to coarse (`scale_sizes`); they need a static picture size."""
         depth = deepest_hole(known) if tf.executing_eagerly() else None
-        sizes = scale_sizes(images.shape[1:3], self.coarsest_side, depth, self.patch_size)
+        return scale_sizes(known.shape[1:3], self.coarsest_side, depth, self.patch_size)
+
+    def _synthesise(self, images, known, guide, sizes, guide_weight):
+        """The synthesis at full size, `(B, H, W, 3)`, over `sizes`."""
         current, field = None, None
         for level in reversed(range(len(sizes))):
             size = sizes[level]
@@ -103,7 +117,7 @@ class PatchTexture(keras.layers.Layer):
             scaled_guide = scaled_known * scaled_images + (1.0 - scaled_known) * scaled_guide
             # Patches are compared on their pixels and on the guide's low band, so a textured
             # source whose blur is like the guide's is as close as a flat one.
-            guide_band = gaussian_blur(scaled_guide, self.guide_sigma) * math.sqrt(self.guide_weight)
+            guide_band = gaussian_blur(scaled_guide, self.guide_sigma) * math.sqrt(guide_weight)
             scene = _Scene(scaled_images, scaled_known, guide_band, self.patch_size, self._seed(level, 0))
             coarsest = field is None
             field = scene.start_field(field)
@@ -133,7 +147,8 @@ class PatchTexture(keras.layers.Layer):
                 "em_steps": self.em_steps, "search_steps": self.search_steps, "guide_weight": self.guide_weight,
                 "vote_sharpness": self.vote_sharpness, "detail_sigma": self.detail_sigma,
                 "detail_strength": self.detail_strength, "guide_sigma": self.guide_sigma,
-                "finest_em_steps": self.finest_em_steps, "seed": self.seed}
+                "finest_em_steps": self.finest_em_steps, "thin_guide_weight": self.thin_guide_weight,
+                "thin_detail_strength": self.thin_detail_strength, "seed": self.seed}
 
 
 def scale_sizes(size, coarsest_side, depth=None, patch_size=1):
