@@ -217,8 +217,10 @@ def _with_channels_of(values, like):
 def _blend(images, masks, fills, max_iterations, tolerance, levels=None):
     """`poisson_blend`'s solution as a tensor, known pixels kept (the fill where none is known)."""
     holes = tf.broadcast_to(tf.cast(masks < 0.5, tf.float32), tf.shape(images))
-    solved = _solve(images, holes, fills, fills, tf.cast(max_iterations, tf.int32), tf.constant(float(tolerance)),
-                    levels)
+    # The solver's inputs leave any gradient tape: under one (a training step), a call of
+    # `_solve` with watched inputs also traced the gradient of its while loop.
+    solved = _solve(tf.stop_gradient(images), holes, tf.stop_gradient(fills), tf.stop_gradient(fills),
+                    tf.cast(max_iterations, tf.int32), tf.constant(float(tolerance)), levels)
     return _known_kept(images, masks, solved, fills)
 
 
