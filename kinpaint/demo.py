@@ -16,9 +16,9 @@ from kinpaint.run_config import RunConfig
 # still takes a few hundred steps in the budget, enough for the captions to show.
 DEMO_WIDTHS = (16, 32, 64, 128)
 # Where DEMO_WIDTHS fit fewer than MIN_STEPS steps in the budget, the demo trains these instead:
-# on an AVX2 stand-in that fitted 160 steps, DEMO_WIDTHS stayed below the mean-colour fill
-# (15.70 against 16.19 dB) and these beat it (17.78 dB in 340 steps); where 740 steps fit,
-# DEMO_WIDTHS won (18.02 against 17.72 dB). docs/runs.md has the runs.
+# on the AVX2 stand-in DEMO_WIDTHS fitted 160 steps and stayed below the mean-colour fill
+# (15.70 against 16.19 dB), these fitted 300 and beat it (17.52 dB); where 700 steps fit,
+# DEMO_WIDTHS win (18.17 dB; these 17.72). docs/runs.md has the runs.
 SLOW_MACHINE_WIDTHS = (8, 16, 32, 64)
 MIN_STEPS = 400
 TIMED_STEPS = 5
