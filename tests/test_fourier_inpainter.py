@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 from kinpaint.data.masks import make_masks
+from kinpaint.inpainting import hole_depth
 from kinpaint.models import FourierInpainter
-from kinpaint.models.fourier_inpainter import DETAIL_CONTEXT, hole_depth, scaled_down, two_scale_blend
+from kinpaint.models.fourier_inpainter import DETAIL_CONTEXT, scaled_down, two_scale_blend
 from kinpaint.poisson import harmonic_fill
 
 

@@ -9,6 +9,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kinpaint.inpainting import hole_depth
+
 _NO_SOURCE = 3.0e38  # the cost of a candidate that is not a source patch
 
 
@@ -104,7 +106,7 @@ class PatchTexture(keras.layers.Layer):
 
     def _sizes(self, known):
         """The scales to synthesise, fine to coarse (`scale_sizes`); they need a static picture size."""
-        depth = deepest_hole(known) if tf.executing_eagerly() else None
+        depth = int(hole_depth(known.numpy()).max(initial=0)) if tf.executing_eagerly() else None
         return scale_sizes(known.shape[1:3], self.coarsest_side, depth, self.patch_size)
 
     def _synthesise(self, images, known, guide, sizes, guide_weight):
@@ -167,19 +169,6 @@ def scale_sizes(size, coarsest_side, depth=None, patch_size=1):
             break
         sizes.append(tuple(-(-side // 2) for side in sizes[-1]))
     return sizes
-
-
-def deepest_hole(known):
-    """The most steps (to any of 8 neighbours) from a hole pixel of `known` `(B, H, W, 1)`
-    (1 = known) to a known pixel, over the batch; an int (eager tensors)."""
-    hole = 1.0 - known
-    depth = 0
-    for _ in range(max(known.shape[1:3])):
-        if not bool(tf.reduce_any(hole > 0.5)):
-            break
-        hole = -tf.nn.max_pool2d(-hole, 3, 1, "SAME")  # a pixel stays hole while its neighbours all are
-        depth += 1
-    return depth
 
 
 def scaled_pair(images, known, size):

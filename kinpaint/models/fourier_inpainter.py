@@ -8,7 +8,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from kinpaint.inpainting import composite, known_contrast, known_mean_colour
+from kinpaint.inpainting import composite, hole_depth, known_contrast, known_mean_colour
 from kinpaint.layers import CaptionFiLM, FourierConvolution, GatedConv2D
 from kinpaint.metrics import psnr
 from kinpaint.models.base import (
@@ -419,26 +419,6 @@ def padding_indices(image, axis, step):
     indices = tf.range(side + (step - side % step) % step)  # not floormod(-side, step): tf2onnx rounds it towards 0
     mirrored = tf.where(indices < side, indices, 2 * (side - 1) - indices)
     return tf.where(tf.reduce_min(tf.shape(image)[1:3]) > step, mirrored, tf.minimum(indices, side - 1))
-
-
-def hole_depth(masks, at_most=None):
-    """The depth of each mask's hole: `(B, H, W, 1)` (1 = known) -> `(B,)` ints, the most
-    steps (to any of 8 neighbours) from a hole pixel to the nearest known pixel; 0 without
-    a hole. The picture's edge is not a known pixel. With `at_most`, a deeper hole counts
-    `at_most` (the count stops there: one step costs a pass over the masks)."""
-    hole = np.asarray(masks)[..., 0] < 0.5
-    height, width = hole.shape[1:]
-    depth = np.zeros(len(hole), np.int64)
-    for _ in range(max(height, width) if at_most is None else at_most):
-        present = hole.any(axis=(1, 2))
-        if not present.any():
-            break
-        depth += present
-        rows = np.pad(hole, ((0, 0), (1, 1), (0, 0)), constant_values=True)  # a pixel stays hole while all its
-        hole = rows[:, :-2] & rows[:, 1:-1] & rows[:, 2:]  # neighbours are: the 3x3 minimum, by rows then columns
-        columns = np.pad(hole, ((0, 0), (0, 0), (1, 1)), constant_values=True)
-        hole = columns[:, :, :-2] & columns[:, :, 1:-1] & columns[:, :, 2:]
-    return depth
 
 
 def scaled_down(images, masks, size):
