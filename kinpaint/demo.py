@@ -76,13 +76,10 @@ def _budgeted_run(config, budget, sized):
 
     Returns `(model, the config that trained it, the sizing line)`.
     """
-    if not sized:
-        model, _ = train(config, callbacks=[budget])
-        return model, config, _sizing(budget, config)
     started = time.monotonic()
+    timer = [StepTimer(TIMED_STEPS, enough=lambda seconds: budget.seconds / seconds >= MIN_STEPS)] if sized else []
     try:
-        model, _ = train(config, callbacks=[budget, StepTimer(TIMED_STEPS, enough=lambda seconds:
-                                                              budget.seconds / seconds >= MIN_STEPS)])
+        model, _ = train(config, callbacks=[budget, *timer])
         return model, config, _sizing(budget, config)
     except TooSlow as slow:
         why = (f"a step of the {_spelled(config.model_options['widths'])} network took {slow.seconds_per_step:.2f} s "

@@ -9,11 +9,12 @@ import pytest
 from PIL import Image
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+if WORKERS > 1:
     # Each pytest-xdist worker (and the processes its tests start) keeps to its share of the
     # cores: more threads only contend. On 2 cores the suite took 475 s instead of 520 s (one
     # run each); CI's next run took 497 s, so the gain is within run-to-run noise there.
-    share = str(max(1, (os.cpu_count() or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])))
+    share = str(max(1, (os.cpu_count() or 1) // WORKERS))
     for name in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
         os.environ.setdefault(name, share)
 

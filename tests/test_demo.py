@@ -8,15 +8,19 @@ from kinpaint.callbacks import StepTimer, TimeBudget, TooSlow
 from kinpaint.cli.main import main
 
 
-class EpochClock(keras.callbacks.Callback):
-    """A clock that advances `seconds` at the end of each epoch (listed before the budget)."""
+class CallbackClock(keras.callbacks.Callback):
+    """A clock that advances `seconds` at the end of each epoch, or of each training step with
+    `per_step` (listed before the callback it clocks)."""
 
-    def __init__(self, seconds):
+    def __init__(self, seconds, per_step=False):
         super().__init__()
-        self.seconds, self.now = seconds, 0.0
+        self.seconds, self.per_step, self.now = seconds, per_step, 0.0
 
     def on_epoch_end(self, epoch, logs=None):
-        self.now += self.seconds
+        self.now += 0.0 if self.per_step else self.seconds
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.now += self.seconds if self.per_step else 0.0
 
     def __call__(self):
         return self.now
@@ -30,7 +34,7 @@ def tiny_fit(callbacks, epochs=10):
 
 
 def test_time_budget_stops_at_the_epoch_after_which_one_more_would_overrun():
-    clock = EpochClock(10.0)
+    clock = CallbackClock(10.0)
     budget = TimeBudget(25, clock=clock)
     epochs = tiny_fit([clock, budget])
     assert epochs == budget.epochs_done == 2  # after 2 epochs (20 s), a third would end past 25 s
@@ -41,22 +45,8 @@ def test_time_budget_stops_at_the_epoch_after_which_one_more_would_overrun():
         TimeBudget(0)
 
 
-class StepClock(keras.callbacks.Callback):
-    """A clock that advances `seconds` at the end of each training step (listed before the timer)."""
-
-    def __init__(self, seconds):
-        super().__init__()
-        self.seconds, self.now = seconds, 0.0
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.now += self.seconds
-
-    def __call__(self):
-        return self.now
-
-
 def test_step_timer_leaves_out_the_first_step_and_ends_a_run_too_slow_for_its_budget_at_once(tmp_path):
-    clock = StepClock(0.5)
+    clock = CallbackClock(0.5, per_step=True)
     timer = StepTimer(3, clock=clock)
     assert tiny_fit([clock, timer], epochs=4) == 4  # enough by default: the run goes on
     assert timer.seconds_per_step == 0.5
