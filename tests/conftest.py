@@ -19,6 +19,15 @@ if WORKERS > 1:
         os.environ.setdefault(name, share)
 
 
+def pytest_configure(config):
+    """Tests trace hundreds of small graphs and run each a few times: Grappler, TensorFlow's
+    graph optimiser, costs more there than it saves. It changes no op's meaning; the
+    commands the tests start in other processes, and users, keep it."""
+    import tensorflow as tf
+
+    tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
+
+
 @pytest.fixture(autouse=True)
 def seeded():
     """Each test starts from the same Python, NumPy and Keras seeds, whatever ran before it:
@@ -151,3 +160,4 @@ def bert_preset_dir(tmp_path_factory):
     backbone.save_to_preset(path)
     keras_hub.models.BertTokenizer(vocabulary=vocabulary, lowercase=True).save_to_preset(path)
     return path
+
