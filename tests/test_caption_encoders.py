@@ -35,6 +35,7 @@ OUTPUT = {"words": (6,), "chars": (6,), "chars-outer": (5, 5), "hub": (4,), "sen
 
 
 @pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.slow
 def test_output_shapes_for_several_batches(kind, request):
     encoder = make_encoder(kind, request)
     for batch in (1, 3, 4):
@@ -47,6 +48,7 @@ def test_output_shapes_for_several_batches(kind, request):
 
 
 @pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.slow
 def test_config_and_keras_file_round_trip(kind, request, tmp_path):
     encoder = make_encoder(kind, request)
     inputs = keras.Input(shape=(), dtype="string")
@@ -62,6 +64,7 @@ def test_config_and_keras_file_round_trip(kind, request, tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["words", "chars", "chars-outer"])
+@pytest.mark.slow
 def test_gradients_reach_every_trainable_weight_and_fit_changes_them(kind, request):
     encoder = make_encoder(kind, request)
     with tf.GradientTape() as tape:
@@ -102,6 +105,7 @@ def test_frozen_encoders_feed_a_trainable_model(kind, request):
 # Bad and unusual captions.
 
 @pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.slow
 def test_wrong_dtype_or_rank_is_a_clear_error(kind, request):
     encoder = make_encoder(kind, request)
     with pytest.raises(TypeError, match="captions as strings.*int32"):
@@ -117,6 +121,7 @@ def test_wrong_dtype_or_rank_is_a_clear_error(kind, request):
 
 
 @pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.slow
 def test_empty_and_non_ascii_captions_give_finite_vectors(kind, request):
     encoder = make_encoder(kind, request)
     texts = ["", "Un café brûlé sur la table", "一只狗在沙发上", "a dog 🐶🐶", "   "]

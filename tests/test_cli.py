@@ -71,6 +71,7 @@ def test_the_command_line_starts_without_tensorflow(shapes_store, arguments):
     assert result.returncode == 0, result.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_prepare_embeds_captions_with_a_frozen_encoder(tmp_path, capsys, text_module_dir):
     out = str(tmp_path / "shapes.h5")
     argv = ["prepare", "shapes", "--out", out, "--count", "train=6", "--embed", f"hub:{text_module_dir}"]

@@ -117,6 +117,7 @@ def test_inpaint_any_size_keeps_pixels_outside_the_hole(trained_model, tmp_path)
     assert (result[hole] != pixels[hole]).any()
 
 
+@pytest.mark.slow
 def test_several_captions_fill_as_their_joined_text(trained_model, tmp_path):
     from kinpaint.options import CAPTION_SEPARATOR
 
@@ -144,6 +145,7 @@ def test_inpaint_in_a_fresh_process_loads_the_model(trained_model, tmp_path):
     assert (tmp_path / "out.png").exists()
 
 
+@pytest.mark.slow
 def test_inpaint_with_a_mask_file(trained_model, tmp_path):
     pixels = write_picture(tmp_path / "in.png")
     mask = np.zeros((80, 100), np.uint8)
@@ -158,6 +160,7 @@ def test_inpaint_with_a_mask_file(trained_model, tmp_path):
 
 @pytest.mark.parametrize("problem", ["small mask", "empty mask", "existing out", "out is input", "empty caption",
                                      "missing model", "corrupt image"])
+@pytest.mark.slow
 def test_inpaint_errors_name_the_culprit(trained_model, tmp_path, capsys, problem):
     write_picture(tmp_path / "in.png")
     Image.fromarray(np.full((10, 10), 255, np.uint8)).save(tmp_path / "small.png")
@@ -239,6 +242,7 @@ def test_semantic_method_needs_a_dcgan(trained_model, tmp_path, capsys):
     assert "searches a DCGAN's latent space" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_evaluate_a_trained_model_against_baselines_from_the_command_line(trained_model, tmp_path, capsys):
     store = os.path.join(os.path.dirname(os.path.dirname(trained_model)), "shapes.h5")
     out = tmp_path / "report"

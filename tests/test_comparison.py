@@ -93,6 +93,7 @@ def test_an_oracle_that_reads_the_caption_shows_a_clearly_positive_gap():
         assert low > 0.0 and mean > 0.5, f"{gap}: {mean:+.2f} [{low:+.2f}, {high:+.2f}] dB"
 
 
+@pytest.mark.slow
 def test_every_method_sees_the_same_images_and_masks_and_the_csv_has_a_row_per_image(tmp_path):
     out = tmp_path / "report"
     result = evaluate("shapes", ["mean", "harmonic", ("oracle", ColourOracle())], masks="strokes", count=7,

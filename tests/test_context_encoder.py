@@ -36,6 +36,7 @@ def tiny_model(**kwargs):
     return model
 
 
+@pytest.mark.slow
 def test_every_output_shape():
     model = tiny_model()
     data = batch()
@@ -60,6 +61,7 @@ def test_training_lowers_the_reconstruction_loss():
     assert set(model.evaluate(data.take(2), verbose=0, return_dict=True)) == {"reconstruction_loss", "hole_psnr"}
 
 
+@pytest.mark.slow
 def test_adversarial_weight_zero_leaves_the_discriminator_alone():
     model = tiny_model()
     model.compile(adversarial_weight=0.0)

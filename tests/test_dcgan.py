@@ -42,6 +42,7 @@ def test_output_shapes_and_conditioning_options():
 
 
 @pytest.mark.parametrize("condition", ["both", "generator", "none"])
+@pytest.mark.slow
 def test_train_steps_move_both_networks(condition):
     gan = tiny_gan(condition=condition)
     generator = [w.numpy().copy() for w in gan.generator.trainable_weights]

@@ -76,6 +76,7 @@ def test_a_folder_is_filled_in_batches_and_failures_are_reported(folder, tiny_fo
         assert (result[~known] != expected_source[~known]).any()
 
 
+@pytest.mark.slow
 def test_a_rerun_resumes_where_the_last_one_stopped(folder, tiny_fourier, tmp_path):
     pictures, masks, _ = folder
     out = tmp_path / "out"

@@ -20,11 +20,13 @@ IDS = [f"fourier-{i}" for i in range(len(CASES))]
 
 
 @pytest.mark.parametrize("kwargs, input_shape, output_shape", CASES, ids=IDS)
+@pytest.mark.slow
 def test_fourier_keras_layer_checks(kwargs, input_shape, output_shape):
     run_keras_layer_test(FourierConvolution, kwargs, input_shape, output_shape)
 
 
 @pytest.mark.parametrize("kwargs, input_shape, output_shape", CASES, ids=IDS)
+@pytest.mark.slow
 def test_fourier_shapes_gradients_fit_and_keras_round_trip(tmp_path, kwargs, input_shape, output_shape):
     layer = FourierConvolution(**kwargs)
     assert tuple(layer(random_data(input_shape)).shape) == output_shape

@@ -115,6 +115,7 @@ def test_coarse_side_fills_deep_holes_at_two_scales_and_shallow_ones_at_full_res
     np.testing.assert_allclose(loaded.inpaint(images, deep), two_scale, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_a_two_scale_fill_adds_detail_from_a_crop_around_the_hole_only():
     import kinpaint  # noqa: F401
 
@@ -135,6 +136,7 @@ def test_a_two_scale_fill_adds_detail_from_a_crop_around_the_hole_only():
     assert np.abs(filled - whole).max() > 1e-3
 
 
+@pytest.mark.slow
 def test_each_picture_of_a_batch_fills_as_it_would_alone_whatever_its_hole():
     import kinpaint  # noqa: F401
 
@@ -175,6 +177,7 @@ def test_bad_settings_are_named():
         tiny().inpaint(np.zeros((1, 8, 8, 1)), np.ones((1, 8, 8, 1)))
 
 
+@pytest.mark.slow
 def test_kinpaint_inpaint_fills_a_big_picture_at_its_own_resolution(tmp_path):
     from PIL import Image
 
@@ -311,6 +314,7 @@ def test_caption_guidance_moves_the_fill_between_no_caption_and_the_caption(tmp_
         tiny(caption_guidance=0.5)
 
 
+@pytest.mark.slow
 def test_an_object_layer_starts_almost_transparent_and_paints_over_the_fill():
     images, masks, captions = captioned_batch(4)
     model = tiny(caption_encoder=words(), object_layer=True)
@@ -356,6 +360,7 @@ def test_a_captioned_model_round_trips_its_config_and_keras_file(tmp_path, reads
                                atol=1e-5)
 
 
+@pytest.mark.slow
 def test_captions_of_pictures_of_any_size_and_their_mistakes():
     model = tiny(caption_encoder=words())
     images = np.random.default_rng(1).uniform(-1, 1, (2, 24, 40, 3)).astype(np.float32)
@@ -383,6 +388,7 @@ def test_kinpaint_train_fourier_reads_captions(shapes_store, tmp_path):
 
 
 @pytest.mark.parametrize("captions", ["chars", "words:VECTORS", "none"])
+@pytest.mark.slow
 def test_a_fourier_run_gets_the_caption_encoder_it_names(shapes_store, tmp_path, captions):
     from kinpaint.captions import CaptionSetup
     from kinpaint.data import Store

@@ -483,6 +483,7 @@ def test_fuzz_prepare(valid, tmp_path):
     cases.check()
 
 
+@pytest.mark.slow
 def test_fuzz_info(valid, tmp_path):
     """`kinpaint info` on damaged stores (the store reader every command shares)."""
     rng = np.random.default_rng(SEED + 1)
@@ -845,6 +846,7 @@ def test_files_kinpaint_writes_get_the_permissions_the_umask_gives(tmp_path):
         assert os.stat(tmp_path / f"{umask:o}.txt").st_mode & 0o777 == mode
 
 
+@pytest.mark.slow
 def test_force_removes_the_old_run_before_writing_so_a_kill_leaves_no_mixture(valid, tmp_path, monkeypatch):
     from kinpaint.files import OUTPUTS_RECORD
     from kinpaint.models.base import InpaintingModel

@@ -21,11 +21,13 @@ IDS = [f"gated-{i}" for i in range(len(CASES))]
 
 
 @pytest.mark.parametrize("kwargs, input_shape, output_shape", CASES, ids=IDS)
+@pytest.mark.slow
 def test_gated_conv_keras_layer_checks(kwargs, input_shape, output_shape):
     run_keras_layer_test(GatedConv2D, kwargs, input_shape, output_shape)
 
 
 @pytest.mark.parametrize("kwargs, input_shape, output_shape", CASES, ids=IDS)
+@pytest.mark.slow
 def test_gated_conv_shapes_follow_strides_and_dilation(tmp_path, kwargs, input_shape, output_shape):
     layer = GatedConv2D(**kwargs)
     assert tuple(layer(random_data(input_shape)).shape) == output_shape

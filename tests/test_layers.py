@@ -23,11 +23,13 @@ IDS = [f"{cls.__name__}-{i}" for i, (cls, *_) in enumerate(CASES)]
 
 
 @pytest.mark.parametrize("layer_cls, kwargs, input_shape, output_shape", CASES, ids=IDS)
+@pytest.mark.slow
 def test_keras_layer_checks(layer_cls, kwargs, input_shape, output_shape):
     run_keras_layer_test(layer_cls, kwargs, input_shape, output_shape)
 
 
 @pytest.mark.parametrize("layer_cls, kwargs, input_shape, output_shape", CASES, ids=IDS)
+@pytest.mark.slow
 def test_output_shape_round_trip_and_gradients(tmp_path, layer_cls, kwargs, input_shape, output_shape):
     layer = layer_cls(**kwargs)
     output = layer(random_data(input_shape))

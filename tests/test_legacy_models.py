@@ -34,6 +34,7 @@ def fill(name, model):
 
 @pytest.mark.parametrize("name", ["context_encoder_words", "context_encoder_harmonic", "pixel_inpainter_chars",
                                   "dcgan_vectors"])
+@pytest.mark.slow
 def test_legacy_model_loads_with_plain_keras_and_fills_identically(name):
     import keras
 
@@ -44,6 +45,7 @@ def test_legacy_model_loads_with_plain_keras_and_fills_identically(name):
     np.testing.assert_allclose(fill(name, model), expected, atol=TOLERANCE)
 
 
+@pytest.mark.slow
 def test_the_fourier_inpainter_saved_before_it_read_captions_loads_and_fills_identically():
     import keras
 

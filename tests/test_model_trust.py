@@ -160,6 +160,7 @@ def captioned_model(text_module_dir, tmp_path_factory):
     return path
 
 
+@pytest.mark.slow
 def test_inpaint_refuses_a_model_that_carries_a_graph_unless_trusted(captioned_model, tmp_path, capsys):
     from PIL import Image
 
@@ -211,6 +212,7 @@ def test_every_command_that_loads_a_model_takes_the_trust_flag():
         assert parser.parse_args([*argv, "--trust-model-code"]).trust_model_code is True
 
 
+@pytest.mark.slow
 def test_shipped_and_legacy_models_load_without_trust():
     from pathlib import Path
 

@@ -98,6 +98,7 @@ def test_vector_models_name_what_they_read():
         model.caption_vectors(tf.constant(["a", "b"]), 2)
 
 
+@pytest.mark.slow
 def test_fill_options_go_to_the_models_that_have_them():
     assert build("context").inpainter() is not None
     with pytest.raises(ValueError, match="takes no fill options; got restarts"):

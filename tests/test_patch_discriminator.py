@@ -56,6 +56,7 @@ def test_patch_holes_are_each_patchs_hole_share():
     np.testing.assert_allclose(holes, [[0.5, 0.0], [0.0, 0.0]])
 
 
+@pytest.mark.slow
 def test_phase_crops_cut_every_tensor_at_one_offset_that_changes_with_the_seed():
     rows = np.arange(12, dtype=np.float32)[None, :, None, None] * np.ones((2, 12, 10, 1), np.float32)
     columns = np.arange(10, dtype=np.float32)[None, None, :, None] * np.ones((2, 12, 10, 3), np.float32)
@@ -210,6 +211,7 @@ def test_mixed_precision_discriminator_gives_float32_logits():
 
 
 @pytest.mark.parametrize("weight", [-0.1, float("nan"), float("inf"), "0.3"])
+@pytest.mark.slow
 def test_a_bad_weight_is_named(weight):
     with pytest.raises(ValueError, match="adversarial_weight must be a finite number at least 0"):
         FourierInpainter(image_size=16, adversarial_weight=weight)
@@ -245,6 +247,7 @@ def test_feature_matching_is_gone_and_a_file_that_used_it_is_refused_by_name():
         FourierInpainter(image_size=16, adversarial_weight=0.5, feature_matching_weight=1.0)
 
 
+@pytest.mark.slow
 def test_discriminator_settings_without_a_discriminator_are_refused():
     with pytest.raises(ValueError, match="discriminator_stem=True needs a discriminator"):
         FourierInpainter(image_size=16, discriminator_stem=True)

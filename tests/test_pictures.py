@@ -214,6 +214,7 @@ def test_hole_box_grows_by_exactly_its_context_whatever_the_hole_size():
     assert hole_box(np.ones((5, 7), bool), 3) == (0, 0, 5, 7)
 
 
+@pytest.mark.slow
 def test_a_big_picture_is_filled_by_a_crop_around_the_hole(tiny_fourier):
     pixels = picture(97, 150, seed=4)
     known = np.ones((97, 150), bool)
@@ -237,6 +238,7 @@ def test_a_big_picture_is_filled_by_a_crop_around_the_hole(tiny_fourier):
     np.testing.assert_array_equal(whole, inpaint_full_resolution(tiny_fourier, pixels, known, None))
 
 
+@pytest.mark.slow
 def test_inpaint_pictures_batches_pictures_of_one_size(tiny_fourier):
     pictures = [picture(20, 28, seed=5), picture(20, 28, seed=6), picture(24, 24, seed=7)]
     masks = [picture_centre_mask(pixels.shape[:2]) for pixels in pictures]
@@ -283,6 +285,7 @@ def test_inpaint_cli_refuses_a_tiny_picture_with_centre(shipped, tmp_path, capsy
 @pytest.mark.parametrize("suffix, format, exact", [(".png", "PNG", True), (".jpg", "JPEG", False),
                                                    (".jpeg", "JPEG", False), (".webp", "WEBP", True),
                                                    (".bmp", "BMP", True), (".tif", "TIFF", True)])
+@pytest.mark.slow
 def test_out_suffix_chooses_the_format(shipped, tmp_path, suffix, format, exact):
     pixels = picture(30, 50, seed=8)
     Image.fromarray(pixels).save(tmp_path / "in.png")

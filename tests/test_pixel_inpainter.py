@@ -66,6 +66,7 @@ def test_training_lowers_the_nll():
 
 
 @pytest.mark.parametrize("fill", ["mean", "mode", "sample"])
+@pytest.mark.slow
 def test_fills_keep_known_pixels_and_lie_on_the_grid(fill):
     model = tiny_model()
     data = batch()
@@ -78,6 +79,7 @@ def test_fills_keep_known_pixels_and_lie_on_the_grid(fill):
         np.testing.assert_allclose(levels, np.round(levels), atol=1e-4)
 
 
+@pytest.mark.slow
 def test_sampling_near_zero_temperature_is_the_mode_and_seeds_repeat():
     model = tiny_model()
     data = batch()
@@ -102,6 +104,7 @@ def test_sampling_near_zero_temperature_is_the_mode_and_seeds_repeat():
         model.inpaint(data["image"], data["mask"], fill="median")
 
 
+@pytest.mark.slow
 def test_captions_change_the_prediction_and_every_option_builds():
     model = tiny_model()
     data = batch()

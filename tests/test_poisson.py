@@ -49,6 +49,7 @@ def test_an_image_without_known_pixels_keeps_the_fill_and_sizes_are_checked():
         poisson_blend(ramp(), np.ones((1, SIZE, SIZE, 1)), ramp(8))
 
 
+@pytest.mark.slow
 def test_harmonic_fill_is_the_mean_of_its_neighbours_inside_a_model_graph():
     import tensorflow as tf
 
@@ -109,6 +110,7 @@ def random_holes(shape, seed, edge=False):
 
 @pytest.mark.parametrize("shape, edge", [((3, 16, 16), False), ((2, 17, 23), True), ((1, 9, 40), True),
                                          ((2, 31, 12), False)])
+@pytest.mark.slow
 def test_harmonic_fill_solves_only_around_the_holes_and_matches_the_exact_fill(shape, edge):
     from kinpaint import poisson
 
@@ -121,6 +123,7 @@ def test_harmonic_fill_solves_only_around_the_holes_and_matches_the_exact_fill(s
     np.testing.assert_array_equal(filled[known], images[known])
 
 
+@pytest.mark.slow
 def test_harmonic_fill_in_a_graph_of_unknown_sizes_without_holes_and_without_known_pixels():
     import tensorflow as tf
 

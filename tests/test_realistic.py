@@ -43,6 +43,7 @@ def test_the_texture_copies_stripes_that_a_plain_fill_smooths_away():
     assert np.array_equal(textured[masks[..., 0] >= 0.5], images[masks[..., 0] >= 0.5])
 
 
+@pytest.mark.slow
 def test_the_seed_draws_another_texture_and_the_same_seed_the_same():
     images = np.random.default_rng(3).uniform(-1, 1, (1, 20, 20, 3)).astype(np.float32)
     masks, guide = hole(20, 20, 6, 6, 14, 14), np.zeros((1, 20, 20, 3), np.float32)
@@ -61,6 +62,7 @@ def test_the_layer_round_trips_its_config_and_refuses_bad_settings():
         PatchTexture(guide_weight=-1)
 
 
+@pytest.mark.slow
 def test_thin_settings_change_thin_holes_only():
     images = stripes(24, 26)
     guide = np.zeros_like(images)

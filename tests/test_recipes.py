@@ -20,6 +20,7 @@ def test_a_run_folder_of_another_model_is_refused_even_with_force(tmp_path, forc
 
 @pytest.mark.parametrize("force", [False, True])
 @pytest.mark.parametrize("name", ["history.csv", "loss.png", "evaluation.md"])
+@pytest.mark.slow
 def test_a_run_file_the_run_did_not_write_is_kept_even_with_force(tmp_path, force, name):
     from kinpaint.data import open_reader, write_store
 

@@ -25,6 +25,7 @@ def free_form_masks(count=8, seed=0):
 
 @pytest.mark.parametrize("masks", [centre_masks(), free_form_masks()], ids=["rectangle", "free-form"])
 @pytest.mark.parametrize("blend", [True, False])
+@pytest.mark.slow
 def test_semantic_inpainting_keeps_known_pixels(masks, blend):
     gan = tiny_gan()
     inpainter = gan.semantic_inpainter(restarts=2, steps=5, blend=blend)
@@ -34,6 +35,7 @@ def test_semantic_inpainting_keeps_known_pixels(masks, blend):
     assert not np.allclose(filled[~known], batch()["image"][~known])
 
 
+@pytest.mark.slow
 def test_search_lowers_the_loss_and_keeps_the_best_restart():
     gan = tiny_gan()
     images, masks = batch()["image"], centre_masks()
@@ -49,6 +51,7 @@ def test_search_lowers_the_loss_and_keeps_the_best_restart():
     np.testing.assert_allclose(unblended[hole], best[hole], atol=1e-5)
 
 
+@pytest.mark.slow
 def test_batched_search_equals_one_image_and_restart_at_a_time():
     gan = tiny_gan()
     images, masks = batch()["image"][:3], centre_masks(3)
@@ -64,6 +67,7 @@ def test_batched_search_equals_one_image_and_restart_at_a_time():
             np.testing.assert_allclose(alone["z"][0, 0], batched["z"][image, restart], atol=1e-4)
 
 
+@pytest.mark.slow
 def test_tolerance_stops_the_search():
     gan = tiny_gan()
     inpainter = gan.semantic_inpainter(restarts=2, steps=50, tolerance=1e9)

@@ -121,6 +121,7 @@ def test_model_info_tells_the_page_what_to_show(client):
 
 
 @pytest.mark.parametrize("format, mode", [("PNG", "RGB"), ("JPEG", "RGB"), ("PNG", "L"), ("PNG", "RGBA")])
+@pytest.mark.slow
 def test_a_fill_keeps_every_unpainted_pixel_and_changes_the_painted_ones(client, format, mode):
     image = Image.fromarray(noise()).convert(mode)
     buffer = io.BytesIO()
@@ -135,6 +136,7 @@ def test_a_fill_keeps_every_unpainted_pixel_and_changes_the_painted_ones(client,
         assert "alpha dropped" in response.headers["x-kinpaint-notes"]
 
 
+@pytest.mark.slow
 def test_a_picture_is_turned_upright_as_the_browser_shows_it(client):
     buffer = io.BytesIO()
     exif = Image.Exif()
@@ -284,6 +286,7 @@ def test_serve_help_starts_without_tensorflow():
     assert result.returncode == 0, result.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_serve_loads_the_model_once_and_serves_it(model, tmp_path, monkeypatch, capsys):
     import uvicorn
 

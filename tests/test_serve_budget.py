@@ -95,6 +95,7 @@ def test_a_huge_declared_size_is_refused_from_the_header_without_decoding(monkey
     assert decoded == [] and time.perf_counter() - started < 10  # decoding 81 megapixels would take far longer
 
 
+@pytest.mark.slow
 def test_a_flat_picture_whose_hole_is_everything_is_refused_before_the_model():
     """The issue's 8 KB upload that kept the server filling for three minutes."""
     model = RecordingModel(fills_any_size=True)
@@ -181,6 +182,7 @@ def post_in_parallel(app, bodies):
     return results
 
 
+@pytest.mark.slow
 def test_eight_parallel_uploads_hold_the_memory_and_latency_bounds(monkeypatch):
     """8 uploads of a 1500x1500 picture (13 KB as a flat PNG, 6.75 MB decoded) at once, to a server
     that queues 2 behind the fill: 3 are filled, one at a time, and 5 get 503 with Retry-After at
@@ -242,6 +244,7 @@ def test_a_server_with_no_queue_refuses_the_second_request_while_it_fills():
     assert "one fill running and 0 waiting" in refused.json()["error"] and "retry-after" in refused.headers
 
 
+@pytest.mark.slow
 def test_the_time_limit_answers_504_in_the_model_and_503_while_waiting():
     model = RecordingModel(pause=1.2)
     app = create_app(model, max_waiting=2, timeout=0.4)

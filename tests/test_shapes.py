@@ -1,6 +1,7 @@
 """The built-in shapes data: captions carry the centre (`kinpaint.data.shapes`)."""
 
 import numpy as np
+import pytest
 
 from kinpaint.data.shapes import COLOURS, load_shapes
 
@@ -41,6 +42,7 @@ def test_shapes_centre_object_lies_wholly_inside_the_hole():
     assert checked > 150
 
 
+@pytest.mark.slow
 def test_centre_colour_is_not_predictable_from_the_border():
     """Border colour statistics are the same whichever colour the centre object has."""
     images, _, scenes = load_shapes("train", count=1500)

@@ -144,6 +144,7 @@ def test_bad_store_paths_are_named(tmp_path):
         Store(str(tmp_path / "other.h5"))
 
 
+@pytest.mark.slow
 def test_force_replaces_stores_only_never_a_datasets_own_files(tmp_path):
     from kinpaint.data import open_reader, write_store
 

@@ -38,6 +38,8 @@ import tensorflow as tf  # noqa: E402
 
 from kinpaint.models import DCGAN, ContextEncoder, FourierInpainter, GatedPixelInpainter  # noqa: E402
 
+tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})  # as tests/conftest.py
+
 SIZE = 16
 BATCHES = 3
 # SGD rather than Adam: Adam turns float noise in near-zero gradients into whole +-lr steps.
