@@ -143,6 +143,22 @@ def test_a_rerun_gives_the_same_figure(crops):
 
 
 @pytest.mark.slow
+def test_the_classifier_kept_for_the_next_seed_trains_as_a_fresh_one(crops):
+    from kinpaint.evaluation import realism
+
+    images, masks, _ = crops
+    real, filled = realism.hole_views(images, NoiseFill(seed=3).inpaint(images, masks), masks)
+    settings = RealismSettings(steps=6, batch_pairs=4, width=4)
+    realism._compiled.clear()
+    first = realism._train(real, filled, settings, 4)  # built and compiled afresh
+    fresh = first.get_weights()
+    realism._train(real, filled, settings, 1)
+    kept = realism._train(real, filled, settings, 4)  # seed 1's weights and optimizer state replaced
+    assert kept is first
+    assert all(np.array_equal(a, b) for a, b in zip(fresh, kept.get_weights()))
+
+
+@pytest.mark.slow
 def test_evaluate_puts_realism_beside_the_pixel_metrics(crops, tmp_path):
     from kinpaint.data import write_store
     from kinpaint.data.records import Example, Report

@@ -281,12 +281,7 @@ def _dihedral(views, copy):
 
 
 def _train(real_views, filled_views, settings, seed):
-    import keras
-
-    classifier = build_classifier(real_views.shape[1], settings.width, seed)
-    schedule = keras.optimizers.schedules.CosineDecay(settings.learning_rate, settings.steps)
-    classifier.compile(optimizer=keras.optimizers.Adam(schedule),
-                       loss=keras.losses.BinaryCrossentropy(from_logits=True), jit_compile=False)
+    classifier = _fresh_classifier(real_views.shape[1], settings, seed)
     rng = np.random.default_rng([seed, 1])
     count = len(real_views)
     labels = np.concatenate([np.zeros(settings.batch_pairs), np.ones(settings.batch_pairs)])[:, None]
@@ -299,6 +294,31 @@ def _train(real_views, filled_views, settings, seed):
         real = np.concatenate([_dihedral(real_views[[pair]], copy) for pair, copy in zip(pairs, copies)])
         filled = np.concatenate([_dihedral(filled_views[[pair]], copy) for pair, copy in zip(pairs, copies)])
         classifier.train_on_batch(np.concatenate([real, filled]), labels)
+    return classifier
+
+
+_compiled = {}  # (side, settings) -> the last compiled classifier, so its training step is traced once
+
+
+def _fresh_classifier(side, settings, seed):
+    """The compiled classifier for `side` and `settings`, holding `seed`'s initial weights and a
+    new optimizer state: what building and compiling it afresh would give, without tracing its
+    training step again for every seed and method."""
+    import keras
+
+    initial = build_classifier(side, settings.width, seed)
+    key = (side, settings)
+    if key not in _compiled:
+        _compiled.clear()
+        schedule = keras.optimizers.schedules.CosineDecay(settings.learning_rate, settings.steps)
+        initial.compile(optimizer=keras.optimizers.Adam(schedule),
+                        loss=keras.losses.BinaryCrossentropy(from_logits=True), jit_compile=False)
+        _compiled[key] = initial
+        return initial
+    classifier = _compiled[key]
+    classifier.set_weights(initial.get_weights())
+    for variable in classifier.optimizer.variables:
+        variable.assign(np.zeros(variable.shape, variable.dtype))
     return classifier
 
 
