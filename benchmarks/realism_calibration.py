@@ -19,7 +19,7 @@ import sys
 import tempfile
 
 from kinpaint.data import write_store
-from kinpaint.data.photos import load_photos
+from kinpaint.data.photos import describe_photo_set, load_photos
 from kinpaint.data.records import Example, Report
 from kinpaint.evaluation import evaluate, markdown
 from kinpaint.evaluation.comparison import photo_scenes
@@ -57,6 +57,7 @@ def main(argv=None):
     crops, names = load_photos("val", count=args.count, seed=args.seed, size=args.size, photos="corpus",
                                root=args.root)
     scenes = photo_scenes(names, args.root)
+    print(describe_photo_set("corpus"))
     print(f"{len(crops)} validation crops of {len(set(names))} photographs, {len(set(scenes))} scenes", flush=True)
     methods = [(name, CONTROLS[name]()) if name in CONTROLS else name for name in args.methods]
     with tempfile.TemporaryDirectory() as folder:

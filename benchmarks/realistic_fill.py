@@ -141,6 +141,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     import kinpaint
+    from kinpaint.data.photos import describe_photo_set
 
     realism = not args.no_realism
     if realism:
@@ -151,6 +152,7 @@ def main(argv=None):
             realism = False
     preset = kinpaint.pretrained("photos-realistic")
     print(f"python benchmarks/realistic_fill.py {' '.join(argv if argv is not None else sys.argv[1:])}")
+    print(describe_photo_set("corpus"))
     for set_name in args.sets:
         count = {64: args.count_64, 256: args.count_256, 1024: args.count_1024}[SETS[set_name][0]]
         images, masks, names = load_set(set_name, args.split, count)

@@ -1,5 +1,7 @@
 """The built-in photos data: split by photograph (`kinpaint.data.photos`)."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -53,6 +55,19 @@ def test_corpus_crops_come_from_their_split_at_any_size(fake_corpus, size):
     assert load_photos("val", count=3, photos="corpus")[1] == ["a/2"] * 3
     assert P.resolve_photo_set("auto") == "corpus"
     assert "the corpus, 6 photographs from a, b" in P.describe_photo_set("auto")
+
+
+def test_the_photo_set_line_names_the_corpus_packages_that_are_missing(fake_corpus, monkeypatch):
+    from kinpaint.data.corpus.catalogue import SOURCES, source_module
+
+    packages = [source_module(name).PACKAGE for name in SOURCES]
+    assert "NOT the whole corpus: " + ", ".join(packages) in P.describe_photo_set("auto")  # only "a" and "b"
+    whole = [dataclasses.replace(entry, package=package) for entry, package in zip(fake_corpus * 2, packages)]
+    monkeypatch.setattr(P, "corpus_catalogue", lambda root=None: tuple(whole))
+    assert "NOT the whole corpus" not in P.describe_photo_set("auto")
+    monkeypatch.setattr(P, "corpus_catalogue", lambda root=None: tuple(whole[1:]))
+    assert P.describe_photo_set("auto").endswith(f"NOT the whole corpus: {packages[0]} not installed "
+                                                 "(`kinpaint info photos` says how)")
 
 
 def test_the_corpus_is_streamed_into_a_store_reader(fake_corpus):

@@ -142,6 +142,14 @@ def test_a_rerun_gives_the_same_figure(crops):
     assert first.per_seed == second.per_seed
 
 
+def test_few_photographs_are_warned_of(crops):
+    images, masks, ids = crops
+    settings = RealismSettings(steps=1, batch_pairs=2, width=2)
+    with pytest.warns(UserWarning, match=r"48 pictures come from only 2 photographs \(or scenes\)"):
+        realism_accuracy(images, images, masks, [index % 2 for index in range(len(ids))], seeds=(0,),
+                         settings=settings)
+
+
 @pytest.mark.slow
 def test_the_classifier_kept_for_the_next_seed_trains_as_a_fresh_one(crops):
     from kinpaint.evaluation import realism

@@ -45,7 +45,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     from kinpaint.data.masks import make_masks
-    from kinpaint.data.photos import load_photos
+    from kinpaint.data.photos import describe_photo_set, load_photos
     from kinpaint.models import fourier_inpainter
     from kinpaint.pictures import hole_box
     from kinpaint.pretrained_models import pretrained
@@ -77,6 +77,7 @@ def main(argv=None):
     whole_psnr = measured[0][2]
     rows = [(name, side, np.mean(psnrs), np.mean(np.subtract(psnrs, whole_psnr)),
              np.min(np.subtract(psnrs, whole_psnr)), seconds) for name, side, psnrs, seconds in measured]
+    print(describe_photo_set("corpus"))
     print(f"\n{args.count} {args.split} photographs at {args.size}x{args.size}, centre hole of {args.size // 2}\n")
     print("| filled | crop side | hole PSNR (dB) | gap to whole (dB) | worst gap (dB) | s / picture | speed vs whole |")
     print("|---|--:|--:|--:|--:|--:|--:|")

@@ -21,12 +21,14 @@ noise of the picture's colours pasted into the hole (near 1, although its detail
 import dataclasses
 import math
 import time
+import warnings
 
 import numpy as np
 
 DIHEDRAL_COPIES = 8  # 4 rotations, each mirrored or not
 SEEDS = (0, 1, 2)  # the seeds `kinpaint evaluate --realism` reports the mean of
 MIN_PICTURES = 4  # pictures with a hole: some to train on, some to score
+FEW_PHOTOGRAPHS = 8  # below this many, which photographs a seed holds out sways its figure
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,6 +108,11 @@ def realism_accuracy(real_images, filled_images, masks, photo_ids, seeds=SEEDS, 
     seeds = tuple(int(seed) for seed in seeds)
     if not seeds:
         raise ValueError("realism_accuracy needs at least one seed")
+    photographs = len(set(photo_ids))
+    if photographs < FEW_PHOTOGRAPHS:
+        warnings.warn(f"the realism test's {len(photo_ids)} pictures come from only {photographs} photographs "
+                      "(or scenes): each seed holds out whole ones, so the figure depends on which, and its "
+                      "interval is wide", stacklevel=2)
     began = time.perf_counter()
     real_views, filled_views = hole_views(real, filled, masks, settings.input_side, settings.margin)
     scores, held_out_pairs = [], []
