@@ -23,6 +23,8 @@ def pytest_configure(config):
     """Tests trace hundreds of small graphs and run each a few times: Grappler, TensorFlow's
     graph optimiser, costs more there than it saves. It changes no op's meaning; the
     commands the tests start in other processes, and users, keep it."""
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        return  # pytest-xdist's controller runs no test: TensorFlow stays out of it
     import tensorflow as tf
 
     tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
@@ -160,4 +162,3 @@ def bert_preset_dir(tmp_path_factory):
     backbone.save_to_preset(path)
     keras_hub.models.BertTokenizer(vocabulary=vocabulary, lowercase=True).save_to_preset(path)
     return path
-
