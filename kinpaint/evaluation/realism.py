@@ -25,6 +25,8 @@ import warnings
 
 import numpy as np
 
+from kinpaint.inpainting import known_contrast, known_mean_colour
+
 DIHEDRAL_COPIES = 8  # 4 rotations, each mirrored or not
 SEEDS = (0, 1, 2)  # the seeds `kinpaint evaluate --realism` reports the mean of
 MIN_PICTURES = 4  # pictures with a hole: some to train on, some to score
@@ -155,13 +157,10 @@ def hole_views(real_images, filled_images, masks, side=64, margin=0.25):
     return np.concatenate([real, hole], -1), np.concatenate([filled, hole], -1)
 
 
-def _contrast_normalized(colours, hole, floor=0.02):
+def _contrast_normalized(colours, hole):
     """`(N, S, S, 3)` views less their known pixels' mean colour, over their spread (floored)."""
     known = 1.0 - hole
-    count = np.maximum(known.sum(axis=(1, 2), keepdims=True), 1.0)
-    mean = (colours * known).sum(axis=(1, 2), keepdims=True) / count
-    spread = np.sqrt((np.square(colours - mean) * known).sum(axis=(1, 2, 3), keepdims=True) / (3.0 * count))
-    return (colours - mean) / np.sqrt(np.square(spread) + floor**2)
+    return ((colours - known_mean_colour(colours, known)) / known_contrast(colours, known)).numpy()
 
 
 def split_by_photograph(photo_ids, seed, held_out=0.5):
