@@ -71,6 +71,22 @@ def test_the_command_line_starts_without_tensorflow(shapes_store, arguments):
     assert result.returncode == 0, result.stderr[-2000:]
 
 
+def test_a_command_freezes_what_is_alive_at_exit_so_the_last_collections_skip_it(shapes_store):
+    code = (
+        "import atexit, gc, sys, kinpaint_command\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count()))  # runs after the command's own hook\n"
+        "if sys.argv[1] == 'run':\n"
+        f"    assert kinpaint_command.main(['info', {str(shapes_store)!r}]) == 0\n"
+        f"    assert kinpaint_command.main(['info', {str(shapes_store)!r}]) == 0\n"
+    )
+    counts = {}
+    for way in ("run", "none"):
+        result = subprocess.run([sys.executable, "-c", code, way], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr[-2000:]
+        counts[way] = int(result.stdout.split("frozen")[-1])
+    assert counts["none"] == 0 and counts["run"] > 1000, counts
+
+
 @pytest.mark.slow
 def test_prepare_embeds_captions_with_a_frozen_encoder(tmp_path, capsys, text_module_dir):
     out = str(tmp_path / "shapes.h5")
