@@ -77,7 +77,6 @@ def test_a_command_freezes_what_is_alive_at_exit_so_the_last_collections_skip_it
         "atexit.register(lambda: print('frozen', gc.get_freeze_count()))  # runs after the command's own hook\n"
         "if sys.argv[1] == 'run':\n"
         f"    assert kinpaint_command.main(['info', {str(shapes_store)!r}]) == 0\n"
-        f"    assert kinpaint_command.main(['info', {str(shapes_store)!r}]) == 0\n"
     )
     counts = {}
     for way in ("run", "none"):
