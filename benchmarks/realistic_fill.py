@@ -123,6 +123,18 @@ def save_grid(path, images, masks, fills, count):
     Image.fromarray(np.round((np.clip(grid, -1, 1) + 1) * 127.5).astype(np.uint8)).save(path)
 
 
+def whole_corpus_or_exit(parser, partial_allowed, root=None):
+    """Stop with one line naming the missing corpus packages, unless `--partial-corpus`: on part
+    of the corpus a 256x256 split can hold a scene or two, and realism becomes a coin toss."""
+    from kinpaint.data.photos import require_whole_corpus
+
+    if not partial_allowed:
+        try:
+            require_whole_corpus(root)
+        except FileNotFoundError as error:
+            parser.error(f"{error} (or pass --partial-corpus)")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--split", default="val", choices=("val", "test"))
@@ -138,7 +150,11 @@ def main(argv=None):
     parser.add_argument("--grid", default=None, help="a folder for side-by-side grids of the first crops")
     parser.add_argument("--grid-count", type=int, default=4)
     parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--partial-corpus", action="store_true",
+                        help="measure on whatever part of the photo corpus is installed (its figures do not "
+                             "compare with docs/); without it, a partial corpus is refused")
     args = parser.parse_args(argv)
+    whole_corpus_or_exit(parser, args.partial_corpus)
 
     import kinpaint
     from kinpaint.data.photos import describe_photo_set

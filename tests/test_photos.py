@@ -70,6 +70,21 @@ def test_the_photo_set_line_names_the_corpus_packages_that_are_missing(fake_corp
                                                  "(`kinpaint info photos` says how)")
 
 
+def test_figures_that_must_compare_with_the_docs_refuse_part_of_the_corpus(fake_corpus, monkeypatch):
+    from kinpaint.data.corpus.catalogue import SOURCES, source_module
+
+    packages = [source_module(name).PACKAGE for name in SOURCES]
+    whole = [dataclasses.replace(entry, package=package) for entry, package in zip(fake_corpus * 2, packages)]
+    monkeypatch.setattr(P, "corpus_catalogue", lambda root=None: tuple(whole))
+    assert P.missing_corpus_packages() == []
+    P.require_whole_corpus()  # nothing missing: no error
+    monkeypatch.setattr(P, "corpus_catalogue", lambda root=None: tuple(whole[2:]))
+    assert P.missing_corpus_packages() == packages[:2]
+    with pytest.raises(FileNotFoundError, match=f"not whole: {packages[0]}, {packages[1]} not installed under R; "
+                                                "install them with: sudo apt-get install"):
+        P.require_whole_corpus("R")
+
+
 def test_the_corpus_is_streamed_into_a_store_reader(fake_corpus):
     reader = BuiltinReader("photos:corpus", counts={"train": 5, "val": 2, "test": 3}, size=32)
     assert reader.splits == ("train", "val", "test") and len(reader) == 10

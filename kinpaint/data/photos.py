@@ -124,13 +124,30 @@ def describe_photo_set(photos="auto", root=None):
     if resolve_photo_set(photos, root) == "wheels":
         return (f"photos: the {len(PHOTOGRAPHS)} photographs of the scikit-image / scikit-learn wheels (the photo "
                 "corpus is not installed; `kinpaint info photos` says how)")
-    from kinpaint.data.corpus.catalogue import SOURCES, source_module
-
     entries = corpus_catalogue(root)
     packages = sorted({entry.package for entry in entries})
-    missing = [module.PACKAGE for module in map(source_module, SOURCES) if module.PACKAGE not in packages]
+    missing = missing_corpus_packages(root)
     line = f"photos: the corpus, {len(entries)} photographs from {', '.join(packages)}"
     if missing:  # figures from part of the corpus do not compare with docs/ (483 photographs)
         line += f"; NOT the whole corpus: {', '.join(missing)} not installed (`kinpaint info photos` says how)"
     return line
+
+
+def missing_corpus_packages(root=None):
+    """The names of the corpus's packages that are not installed (under `root`), in catalogue order."""
+    from kinpaint.data.corpus.catalogue import SOURCES, source_module
+
+    packages = {entry.package for entry in corpus_catalogue(root)}
+    return [module.PACKAGE for module in map(source_module, SOURCES) if module.PACKAGE not in packages]
+
+
+def require_whole_corpus(root=None):
+    """Refuse part of the corpus where figures must compare with docs/ (its 483 photographs):
+    a FileNotFoundError naming the packages that are missing and how to install them."""
+    from kinpaint.data.corpus.catalogue import corpus_install_hint
+
+    missing = missing_corpus_packages(root)
+    if missing:
+        raise FileNotFoundError(f"the photo corpus is not whole: {', '.join(missing)} not installed"
+                                + (f" under {root}" if root else "") + f"; {corpus_install_hint()}")
 
