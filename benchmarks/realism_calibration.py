@@ -25,7 +25,7 @@ from kinpaint.evaluation import evaluate, markdown
 from kinpaint.evaluation.comparison import photo_scenes
 from kinpaint.evaluation.realism import NoiseFill, TruthFill
 from kinpaint.options import MASK_KINDS
-from realistic_fill import whole_corpus_or_exit
+from realistic_fill import add_partial_corpus_option, whole_corpus_or_exit
 
 CONTROLS = {"truth": TruthFill, "noise": NoiseFill}
 METHODS = ("truth", "mean", "noise", "biharmonic", "telea", "patchmatch", "photos")
@@ -54,9 +54,7 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0, help="of the crops and masks")
     parser.add_argument("--root", help="where the corpus's Debian packages were extracted, if not installed")
-    parser.add_argument("--partial-corpus", action="store_true",
-                        help="measure on whatever part of the photo corpus is installed (its figures do not "
-                             "compare with docs/); without it, a partial corpus is refused")
+    add_partial_corpus_option(parser)
     args = parser.parse_args(argv)
     whole_corpus_or_exit(parser, args.partial_corpus, args.root)
     crops, names = load_photos("val", count=args.count, seed=args.seed, size=args.size, photos="corpus",

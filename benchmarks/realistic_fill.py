@@ -123,6 +123,12 @@ def save_grid(path, images, masks, fills, count):
     Image.fromarray(np.round((np.clip(grid, -1, 1) + 1) * 127.5).astype(np.uint8)).save(path)
 
 
+def add_partial_corpus_option(parser):
+    parser.add_argument("--partial-corpus", action="store_true",
+                        help="measure on whatever part of the photo corpus is installed (its figures do not "
+                             "compare with docs/); without it, a partial corpus is refused")
+
+
 def whole_corpus_or_exit(parser, partial_allowed, root=None):
     """Stop with one line naming the missing corpus packages, unless `--partial-corpus`: on part
     of the corpus a 256x256 split can hold a scene or two, and realism becomes a coin toss."""
@@ -150,9 +156,7 @@ def main(argv=None):
     parser.add_argument("--grid", default=None, help="a folder for side-by-side grids of the first crops")
     parser.add_argument("--grid-count", type=int, default=4)
     parser.add_argument("--batch-size", type=int, default=4)
-    parser.add_argument("--partial-corpus", action="store_true",
-                        help="measure on whatever part of the photo corpus is installed (its figures do not "
-                             "compare with docs/); without it, a partial corpus is refused")
+    add_partial_corpus_option(parser)
     args = parser.parse_args(argv)
     whole_corpus_or_exit(parser, args.partial_corpus)
 

@@ -57,12 +57,18 @@ def test_corpus_crops_come_from_their_split_at_any_size(fake_corpus, size):
     assert "the corpus, 6 photographs from a, b" in P.describe_photo_set("auto")
 
 
-def test_the_photo_set_line_names_the_corpus_packages_that_are_missing(fake_corpus, monkeypatch):
+def whole_catalogue(fake_corpus):
+    """`(packages, entries)`: every corpus package's name, and the fake entries relabelled to
+    give each package one photograph (a whole corpus)."""
     from kinpaint.data.corpus.catalogue import SOURCES, source_module
 
     packages = [source_module(name).PACKAGE for name in SOURCES]
+    return packages, [dataclasses.replace(entry, package=package) for entry, package in zip(fake_corpus * 2, packages)]
+
+
+def test_the_photo_set_line_names_the_corpus_packages_that_are_missing(fake_corpus, monkeypatch):
+    packages, whole = whole_catalogue(fake_corpus)
     assert "NOT the whole corpus: " + ", ".join(packages) in P.describe_photo_set("auto")  # only "a" and "b"
-    whole = [dataclasses.replace(entry, package=package) for entry, package in zip(fake_corpus * 2, packages)]
     monkeypatch.setattr(P, "corpus_catalogue", lambda root=None: tuple(whole))
     assert "NOT the whole corpus" not in P.describe_photo_set("auto")
     monkeypatch.setattr(P, "corpus_catalogue", lambda root=None: tuple(whole[1:]))
@@ -71,10 +77,7 @@ def test_the_photo_set_line_names_the_corpus_packages_that_are_missing(fake_corp
 
 
 def test_figures_that_must_compare_with_the_docs_refuse_part_of_the_corpus(fake_corpus, monkeypatch):
-    from kinpaint.data.corpus.catalogue import SOURCES, source_module
-
-    packages = [source_module(name).PACKAGE for name in SOURCES]
-    whole = [dataclasses.replace(entry, package=package) for entry, package in zip(fake_corpus * 2, packages)]
+    packages, whole = whole_catalogue(fake_corpus)
     monkeypatch.setattr(P, "corpus_catalogue", lambda root=None: tuple(whole))
     assert P.missing_corpus_packages() == []
     P.require_whole_corpus()  # nothing missing: no error

@@ -142,6 +142,7 @@ def test_a_rerun_gives_the_same_figure(crops):
     assert first.per_seed == second.per_seed
 
 
+@pytest.mark.slow
 def test_few_photographs_are_warned_of(crops):
     images, masks, ids = crops
     settings = RealismSettings(steps=1, batch_pairs=2, width=2)
