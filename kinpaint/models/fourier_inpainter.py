@@ -170,12 +170,12 @@ class FourierInpainter(InpaintingModel):
             raise ValueError(f"coarse_side must be None or a whole number of pixels, at least 8; got {coarse_side!r}")
         self.coarse_side = coarse_side
         self.precision = precision
-        self.generator = build_fourier_generator(self.width, self.blocks, self.downsamples,
-                                                 resolve_precision(precision), caption_dim=self.caption_dim,
-                                                 caption_units=self.caption_units, object_layer=self.object_layer)
         self.adversarial = AdversarialTraining.of(adversarial, adversarial_weight=adversarial_weight,
                                                   discriminator_stem=discriminator_stem,
                                                   discriminator_shift=discriminator_shift, r1_weight=r1_weight)
+        self.generator = build_fourier_generator(self.width, self.blocks, self.downsamples,
+                                                 resolve_precision(precision), caption_dim=self.caption_dim,
+                                                 caption_units=self.caption_units, object_layer=self.object_layer)
         self.discriminator = None
         if self.adversarial.enabled:
             self.discriminator = build_patch_discriminator(stem=self.adversarial.discriminator_stem,
