@@ -32,9 +32,16 @@ def tiny_model(**kwargs):
     return model
 
 
+@pytest.fixture(scope="module")
+def untrained_model():
+    """One `tiny_model()`, as each test would build it, for the tests that only call it, evaluate it and fill."""
+    keras.utils.set_random_seed(0)
+    return tiny_model()
+
+
 @pytest.mark.slow
-def test_logits_shape_and_metrics():
-    model = tiny_model()
+def test_logits_shape_and_metrics(untrained_model):
+    model = untrained_model
     assert model(batch()).shape == (4, SIZE, SIZE, 3, 256)
     logs = model.evaluate(tf.data.Dataset.from_tensors(batch()), verbose=0, return_dict=True)
     assert set(logs) == {"nll", "bits_per_dim"}
@@ -56,21 +63,24 @@ def test_nll_equals_a_hand_computation():
 
 
 @pytest.mark.slow
-def test_training_lowers_the_nll():
+def test_training_lowers_the_nll_and_nan_stops_it_with_a_clear_error():
+    """One model, so one trace of the training step: fit lowers the NLL; NaN weights then stop fit."""
     model = tiny_model()
     data = tf.data.Dataset.from_tensors(batch()).repeat(30)
     before = model.evaluate(tf.data.Dataset.from_tensors(batch()), verbose=0, return_dict=True)["nll"]
     model.fit(data, verbose=0)
     after = model.evaluate(tf.data.Dataset.from_tensors(batch()), verbose=0, return_dict=True)["nll"]
     assert after < before - 10
+    model.network.get_layer("logits").kernel.assign(np.full(model.network.get_layer("logits").kernel.shape, np.nan))
+    with pytest.raises(TrainingDiverged, match="negative log-likelihood is NaN"):
+        model.fit(tf.data.Dataset.from_tensors(batch()), verbose=0)
 
 
 @pytest.mark.parametrize("fill", ["mean", "mode", "sample"])
 @pytest.mark.slow
-def test_fills_keep_known_pixels_and_lie_on_the_grid(fill):
-    model = tiny_model()
+def test_fills_keep_known_pixels_and_lie_on_the_grid(untrained_model, fill):
     data = batch()
-    filled = model.inpaint(data["image"], data["mask"], CAPTIONS, fill=fill)
+    filled = untrained_model.inpaint(data["image"], data["mask"], CAPTIONS, fill=fill)
     known = data["mask"][..., 0] == 1
     np.testing.assert_array_equal(filled[known], data["image"][known])
     assert filled.min() >= -1 and filled.max() <= 1
@@ -80,8 +90,8 @@ def test_fills_keep_known_pixels_and_lie_on_the_grid(fill):
 
 
 @pytest.mark.slow
-def test_sampling_near_zero_temperature_is_the_mode_and_seeds_repeat():
-    model = tiny_model()
+def test_sampling_near_zero_temperature_is_the_mode_and_seeds_repeat(untrained_model):
+    model = untrained_model
     data = batch()
     mode = model.inpaint(data["image"], data["mask"], CAPTIONS, fill="mode")
     cold = model.inpaint(data["image"], data["mask"], CAPTIONS, fill="sample", temperature=1e-6, seed=3)
@@ -105,8 +115,8 @@ def test_sampling_near_zero_temperature_is_the_mode_and_seeds_repeat():
 
 
 @pytest.mark.slow
-def test_captions_change_the_prediction_and_every_option_builds():
-    model = tiny_model()
+def test_captions_change_the_prediction_and_every_option_builds(untrained_model):
+    model = untrained_model
     data = batch()
     same = dict(data, caption=tf.constant(["a red square"] * 4))
     other = dict(data, caption=tf.constant(["a blue disc"] * 4))
@@ -132,17 +142,8 @@ def test_keras_file_round_trip_and_resume(tmp_path):
 
 
 @pytest.mark.slow
-def test_nan_stops_training_with_a_clear_error():
-    model = tiny_model()
-    data = batch()
-    model.network.get_layer("logits").kernel.assign(np.full(model.network.get_layer("logits").kernel.shape, np.nan))
-    with pytest.raises(TrainingDiverged, match="negative log-likelihood is NaN"):
-        model.fit(tf.data.Dataset.from_tensors(data), verbose=0)
-
-
-@pytest.mark.slow
-def test_image_grid_shows_several_samples(tmp_path):
-    model = tiny_model()
+def test_image_grid_shows_several_samples(untrained_model, tmp_path):
+    model = untrained_model
     data = batch()
     grid = ImageGrid(data["image"], data["mask"], tmp_path, captions=CAPTIONS, samples=3,
                      inpainter=model.sampler(temperature=0.8))
