@@ -1,5 +1,6 @@
 """Fixtures the tests build themselves: small image files, pickles, JSON and stores."""
 
+import gc
 import json
 import os
 import pickle
@@ -28,6 +29,12 @@ def pytest_configure(config):
     import tensorflow as tf
 
     tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
+    # Tracing allocates millions of short-lived objects, so Python's full collections come
+    # often and each scans every object alive, TensorFlow's and Keras's modules included.
+    # Those are frozen out of the scans, and collections come less often.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 @pytest.fixture(autouse=True)
