@@ -1,6 +1,6 @@
 """Train the gated pixel inpainter by likelihood with `model.fit`, with and without captions.
 
-    python examples/train_pixel_inpainter.py --out runs/pixel [--epochs 3] [--blocks 8]
+    python examples/train_pixel_inpainter.py --out runs/pixel [--epochs 3] [--blocks 8] [--features 64]
 
 A `CharCNNGRU` encodes the captions (seed 004); the loss is the negative log-likelihood of
 the hidden values, reported in nats per image centre and bits per value. `ImageGrid`
@@ -23,6 +23,7 @@ def main(argv=None):
     parser.add_argument("--out", required=True)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--blocks", type=int, default=8)
+    parser.add_argument("--features", type=int, default=64, help="channels of each gated block")
     parser.add_argument("--train-images", type=int, default=4000)
     parser.add_argument("--test-images", type=int, default=256)
     args = parser.parse_args(argv)
@@ -36,7 +37,7 @@ def main(argv=None):
     test = make_dataset(shapes("test", args.test_images), batch_size=32, shuffle=False)
     sample = next(iter(make_dataset(shapes("val", 6), batch_size=6, shuffle=False)))
 
-    model = GatedPixelInpainter(blocks=args.blocks, caption_encoder=CharCNNGRU())
+    model = GatedPixelInpainter(blocks=args.blocks, features=args.features, caption_encoder=CharCNNGRU())
     model.compile(keras.optimizers.Adam(1e-3, clipnorm=1.0))
     model.fit(train, epochs=args.epochs, callbacks=[
         keras.callbacks.ModelCheckpoint(os.path.join(args.out, "pixel_inpainter.keras")),

@@ -2,6 +2,7 @@
 
 import csv
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -21,24 +22,43 @@ def epochs_logged(out):
         return [int(row["epoch"]) for row in csv.DictReader(file)]
 
 
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    """One tiny `kinpaint train context-encoder` run for this file, only read: `(run folder, its store)`."""
+    from kinpaint.data.sources import open_reader
+    from kinpaint.data.store import write_store
+
+    root = tmp_path_factory.mktemp("inpaint")
+    store = str(root / "shapes.h5")
+    write_store(store, open_reader("shapes", counts={"train": 16, "val": 8, "test": 8}), progress=False)
+    assert train(store, root / "run") == 0
+    return root / "run", store
+
+
+@pytest.fixture(scope="module")
+def trained_model(trained_run):
+    return str(trained_run[0] / "context_encoder.keras")
+
+
 @pytest.mark.slow
-def test_train_writes_a_run_refuses_to_clobber_it_and_resumes(shapes_store, tmp_path, capsys):
+def test_train_writes_a_run_refuses_to_clobber_it_and_resumes(trained_run, tmp_path, capsys):
+    run, store = trained_run
     out = tmp_path / "run"
-    assert train(shapes_store, out) == 0
+    shutil.copytree(run, out)  # the fixture's run stays as it was; a copied run resumes as well
     for name in ("context_encoder.keras", "history.csv", "loss.png", "evaluation.md", "grids/grid_epoch_0001.png"):
         assert (out / name).exists(), name
     table = (out / "evaluation.md").read_text()
     assert "context encoder, captions" in table and "mean colour fill" in table
     saved = (out / "context_encoder.keras").read_bytes()
 
-    assert train(shapes_store, out) == 2
+    assert train(store, out) == 2
     assert "--resume to continue it or --force to replace it" in capsys.readouterr().err
     assert (out / "context_encoder.keras").read_bytes() == saved
 
-    assert train(shapes_store, out, "--resume") == 0
+    assert train(store, out, "--resume") == 0
     assert epochs_logged(out) == [0, 1]
     assert (out / "grids" / "grid_epoch_0002.png").exists()
-    assert train(shapes_store, out, "--force") == 0
+    assert train(store, out, "--force") == 0
     assert epochs_logged(out) == [0]
 
 
@@ -84,17 +104,6 @@ def test_joined_captions_and_prefill_from_the_command_line(shapes_store, tmp_pat
     assert "context encoder, captions" in (out / "evaluation.md").read_text()
 
 
-@pytest.fixture(scope="module")
-def trained_model(tmp_path_factory):
-    from conftest import write_image  # noqa: F401  (fixture module on the path)
-    from kinpaint.data.sources import open_reader
-    from kinpaint.data.store import write_store
-
-    root = tmp_path_factory.mktemp("inpaint")
-    store = str(root / "shapes.h5")
-    write_store(store, open_reader("shapes", counts={"train": 16, "test": 8}), progress=False)
-    assert train(store, root / "run") == 0
-    return str(root / "run" / "context_encoder.keras")
 
 
 def write_picture(path, width=100, height=80, seed=0):
@@ -199,9 +208,14 @@ def test_inpaint_errors_name_the_culprit(trained_model, tmp_path, capsys, proble
 
 
 @pytest.mark.slow
-def test_train_pixel_writes_a_run_with_bits_per_dim(shapes_store, tmp_path):
+def test_train_pixel_writes_a_run_with_bits_per_dim(tmp_path):
+    from kinpaint.data.sources import open_reader
+    from kinpaint.data.store import write_store
+
+    store = str(tmp_path / "shapes16.h5")  # 16x fewer pixels than the 64x64 store, each with 256 logits per colour
+    write_store(store, open_reader("shapes", size=16, counts={"train": 40, "val": 8, "test": 12}), progress=False)
     out = tmp_path / "pixel"
-    arguments = ["train", "pixel", "--data", shapes_store, "--out", str(out), "--epochs", "1", "--features", "8",
+    arguments = ["train", "pixel", "--data", store, "--out", str(out), "--epochs", "1", "--features", "8",
                  "--blocks", "1", "--batch-size", "8", "--precision", "float32", "--steps-per-epoch", "2"]
     assert main(arguments) == 0
     for name in ("pixel_inpainter.keras", "history.csv", "loss.png", "grids/grid_epoch_0001.png"):

@@ -45,7 +45,8 @@ def test_semantic_inpainting_example(tmp_path, capsys):
 @pytest.mark.slow
 def test_train_pixel_inpainter_example(tmp_path, capsys):
     logs, rows = load_example("train_pixel_inpainter").main(["--out", str(tmp_path), "--epochs", "1", "--blocks", "1",
-                                                             "--train-images", "32", "--test-images", "8"])
+                                                             "--features", "8", "--train-images", "32",
+                                                             "--test-images", "8"])
     assert 0 < logs["bits_per_dim"] <= 8.5 and "pixel inpainter, captions" in rows
     assert os.path.exists(tmp_path / "pixel_inpainter.keras")
     assert os.path.exists(tmp_path / "grids" / "grid_epoch_0001.png")

@@ -1,5 +1,7 @@
 """kinpaint.pretrained: models that ship inside the package, loaded offline."""
 
+import shutil
+
 import keras
 import numpy as np
 import pytest
@@ -9,14 +11,25 @@ import kinpaint.pretrained_models as shipped
 from kinpaint.models import FourierInpainter
 
 
-@pytest.fixture()
-def tiny_shipped(tmp_path, monkeypatch):
-    """A tiny trained FourierInpainter shipped as the pretrained `photos` into a temporary folder."""
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """A tiny FourierInpainter trained once for this file, and its `.keras` file (only read)."""
+    keras.utils.set_random_seed(0)
     images = np.random.default_rng(0).uniform(-1, 1, (4, 16, 16, 3)).astype(np.float32)
     model = FourierInpainter(image_size=16, width=4, blocks=1, precision="float32")
     model.compile(keras.optimizers.Adam(1e-2))
     model.fit(images, batch_size=2, epochs=1, verbose=0)
-    model.save(tmp_path / "run.keras")
+    path = tmp_path_factory.mktemp("run") / "run.keras"
+    model.save(path)
+    return model, path
+
+
+@pytest.fixture()
+def tiny_shipped(tiny_run, tmp_path, monkeypatch):
+    """The tiny trained model, its file copied to `tmp_path/run.keras` and shipped as the
+    pretrained `photos` into a temporary folder."""
+    model, path = tiny_run
+    shutil.copyfile(path, tmp_path / "run.keras")
     monkeypatch.setattr(shipped, "WEIGHTS_FOLDER", tmp_path / "weights")
     shipped.ship(tmp_path / "run.keras", "photos")
     return model
