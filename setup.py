@@ -47,9 +47,8 @@ setup(
         "test": [
             "pytest>=7",
             # pytest-xdist: the README's test command runs the suite on every core (-n auto), one
-            # test module per worker (--dist loadfile) so module fixtures are built once, in the
-            # order tests/conftest.py gives them (3.8: --no-loadscope-reorder).
-            "pytest-xdist>=3.8",
+            # test module per worker (--dist loadfile) so module fixtures are built once.
+            "pytest-xdist>=3.5",
             # tests/test_export.py: the export extra.
             "tf2onnx>=1.17",
             "onnxruntime>=1.17",

@@ -1,6 +1,5 @@
 """Fixtures the tests build themselves: small image files, pickles, JSON and stores."""
 
-import collections
 import gc
 import json
 import os
@@ -36,15 +35,6 @@ def pytest_configure(config):
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
-
-
-def pytest_collection_modifyitems(config, items):
-    """Files with the most `slow` tests first. pytest-xdist (`--dist loadfile
-    --no-loadscope-reorder`) hands whole files to the workers in this order, so the long files
-    start early and the quick ones fill the end; by default it orders files by their number of
-    tests, and a 40 s file of one test started last while the other worker had nothing left."""
-    slow = collections.Counter(item.path for item in items if item.get_closest_marker("slow"))
-    items.sort(key=lambda item: -slow[item.path])  # stable: files stay whole, their tests in order
 
 
 @pytest.fixture(autouse=True)
