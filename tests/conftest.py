@@ -22,8 +22,9 @@ if WORKERS > 1:
 
 def pytest_configure(config):
     """Tests trace hundreds of small graphs and run each a few times: Grappler, TensorFlow's
-    graph optimiser, costs more there than it saves. It changes no op's meaning; the
-    commands the tests start in other processes, and users, keep it."""
+    graph optimiser, costs more there than it saves, and Python's collector scans too often
+    (below). Neither changes what a test computes; the commands the tests start in other
+    processes, and users, keep both as they are."""
     if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
         return  # pytest-xdist's controller runs no test: TensorFlow stays out of it
     import tensorflow as tf

@@ -25,9 +25,12 @@ def epochs_logged(out):
 @pytest.fixture(scope="module")
 def trained_run(tmp_path_factory):
     """One tiny `kinpaint train context-encoder` run for this file, only read: `(run folder, its store)`."""
+    import keras
+
     from kinpaint.data.sources import open_reader
     from kinpaint.data.store import write_store
 
+    keras.utils.set_random_seed(0)  # module fixtures come before the autouse `seeded`
     root = tmp_path_factory.mktemp("inpaint")
     store = str(root / "shapes.h5")
     write_store(store, open_reader("shapes", counts={"train": 16, "val": 8, "test": 8}), progress=False)
@@ -102,8 +105,6 @@ def test_joined_captions_and_prefill_from_the_command_line(shapes_store, tmp_pat
     longest = int(word_counts(texts).max())
     assert longest > 32 and model.caption_encoder.max_words == longest
     assert "context encoder, captions" in (out / "evaluation.md").read_text()
-
-
 
 
 def write_picture(path, width=100, height=80, seed=0):
@@ -279,9 +280,12 @@ FOURIER_FIT = ["--batch-size", "8", "--precision", "float32", "--epochs", "1", "
 def fourier_run(tmp_path_factory):
     """A tiny captionless `kinpaint train fourier` run, trained once for the fine-tuning tests
     (which only read it): `(run folder, its store)`."""
+    import keras
+
     from kinpaint.data.sources import open_reader
     from kinpaint.data.store import write_store
 
+    keras.utils.set_random_seed(0)  # module fixtures come before the autouse `seeded`
     root = tmp_path_factory.mktemp("fourier")
     store = str(root / "shapes.h5")
     write_store(store, open_reader("shapes", counts={"train": 40, "val": 8, "test": 12}), progress=False)
