@@ -4,10 +4,13 @@ import gc
 import json
 import os
 import pickle
+import sys
 
 import numpy as np
 import pytest
 from PIL import Image
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "scripts"))
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
@@ -21,15 +24,15 @@ if WORKERS > 1:
 
 
 def pytest_configure(config):
-    """Tests trace hundreds of small graphs and run each a few times: Grappler, TensorFlow's
-    graph optimiser, costs more there than it saves, and Python's collector scans too often
-    (below). Neither changes what a test computes; the commands the tests start in other
-    processes, and users, keep both as they are."""
+    """Tests trace hundreds of small graphs and run each a few times: graphs are built lean
+    (tests/scripts/lean_graphs.py) and Python's collector scans less often (below). Neither
+    changes what a test computes; the commands the tests start as users would, and users,
+    keep both as they are."""
     if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
         return  # pytest-xdist's controller runs no test: TensorFlow stays out of it
-    import tensorflow as tf
+    from lean_graphs import build_graphs_lean
 
-    tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
+    build_graphs_lean()
     # Tracing allocates millions of short-lived objects, so Python's full collections come
     # often and each scans every object alive, TensorFlow's and Keras's modules included.
     # Those are frozen out of the scans, and collections come less often.

@@ -30,6 +30,7 @@ import pytest
 from PIL import Image
 
 MODEL = "context_encoder.keras"
+SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scripts")  # lean_graphs.py
 STEPS = 2  # training steps per epoch
 HOOKS = textwrap.dedent('''
     """Report every write of a kinpaint training run on fd KINPAINT_EVENTS, and pause at KINPAINT_PAUSE."""
@@ -125,6 +126,9 @@ SERVER = textwrap.dedent('''
     import kinpaint.recipes  # noqa: F401
     import kill_hooks
     from kinpaint.cli.main import main
+    from lean_graphs import build_graphs_lean
+
+    build_graphs_lean()  # as in the test process; the last run, through the real command, keeps TensorFlow's defaults
 
     print("ready", flush=True)
     for line in sys.stdin:
@@ -295,7 +299,7 @@ def test_training_survives_sigkill_at_every_point_and_resumes(tmp_path, capsys):
     read_end, write_end = os.pipe()
     package = os.path.dirname(os.path.dirname(kinpaint.__file__))
     environment = dict(os.environ, KINPAINT_EVENTS=str(write_end), KINPAINT_RUN=run, TF_CPP_MIN_LOG_LEVEL="3",
-                       PYTHONPATH=os.pathsep.join([folder, package, os.environ.get("PYTHONPATH", "")]))
+                       PYTHONPATH=os.pathsep.join([folder, package, SCRIPTS, os.environ.get("PYTHONPATH", "")]))
     argv = ["train", "context-encoder", "--data", store, "--out", run, "--widths", "4,8", "--captions", "none",
             "--batch-size", "4", "--steps-per-epoch", str(STEPS), "--precision", "float32"]
     server = Server(folder, environment)

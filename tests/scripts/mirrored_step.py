@@ -35,8 +35,11 @@ DEVICES = split_cpu(2)
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from lean_graphs import build_graphs_lean  # noqa: E402
 
 from kinpaint.models import DCGAN, ContextEncoder, FourierInpainter, GatedPixelInpainter  # noqa: E402
+
+build_graphs_lean()
 
 tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})  # as tests/conftest.py
 

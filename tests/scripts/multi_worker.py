@@ -21,8 +21,11 @@ os.environ["TF_CONFIG"] = tf_config([f"127.0.0.1:{port}" for port in ports], ind
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from lean_graphs import build_graphs_lean  # noqa: E402
 
 from kinpaint.models import GatedPixelInpainter  # noqa: E402
+
+build_graphs_lean()
 
 strategy = tf.distribute.MultiWorkerMirroredStrategy()
 assert strategy.num_replicas_in_sync == len(ports), strategy.num_replicas_in_sync
