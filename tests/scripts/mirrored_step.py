@@ -39,9 +39,7 @@ from lean_graphs import build_graphs_lean  # noqa: E402
 
 from kinpaint.models import DCGAN, ContextEncoder, FourierInpainter, GatedPixelInpainter  # noqa: E402
 
-build_graphs_lean()
-
-tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})  # as tests/conftest.py
+build_graphs_lean()  # as tests/conftest.py
 
 SIZE = 16
 BATCHES = 3
