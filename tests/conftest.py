@@ -26,8 +26,8 @@ if WORKERS > 1:
 def pytest_configure(config):
     """Tests trace hundreds of small graphs and run each a few times: graphs are built lean
     (tests/scripts/lean_graphs.py) and Python's collector scans less often (below). Neither
-    changes what a test computes; the commands the tests start as users would, and users,
-    keep both as they are."""
+    changes what a test computes beyond float rounding; the real `kinpaint` command, run by
+    users or by the tests, keeps Python's and TensorFlow's defaults."""
     if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
         return  # pytest-xdist's controller runs no test: TensorFlow stays out of it
     from lean_graphs import build_graphs_lean

@@ -30,7 +30,7 @@ import pytest
 from PIL import Image
 
 MODEL = "context_encoder.keras"
-SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scripts")  # lean_graphs.py
+SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scripts")  # on the server's path, for lean_graphs
 STEPS = 2  # training steps per epoch
 HOOKS = textwrap.dedent('''
     """Report every write of a kinpaint training run on fd KINPAINT_EVENTS, and pause at KINPAINT_PAUSE."""
