@@ -7,9 +7,12 @@ trackers and `from_config`. The network builders share `caption_vector_input` an
 `project_caption`.
 """
 
+import contextlib
 import math
 import numbers
 import re
+import sys
+import types
 
 import keras
 import numpy as np
@@ -315,21 +318,29 @@ class InpaintingModel(keras.Model):
         try:
             return super().fit(x, y, batch_size, epochs, verbose, [*(callbacks or []), progress], *args, **kwargs)
         except tf.errors.InvalidArgumentError as error:
-            where = (f"epoch {progress.epoch + 1}, batch {progress.batch + 1} of the epoch (training step "
-                     f"{int(self._step_counter()) + 1})")
-            diverged = re.search(rf"([\w -]+?) {re.escape(DIVERGED)}", error.message)
-            if diverged:
-                raise TrainingDiverged(f"{owner} stopped at {where}: the {diverged.group(1)} is NaN or infinite "
-                                       "(lower the learning rate, or check the data for NaN pixels)") from None
-            if DRAWN_MASKS in error.message:
-                raise ValueError(f"{owner} stopped at {where}: {type(self).__name__} {DRAWN_MASKS} "
-                                 f"({self.image_size}x{self.image_size}); give the masks of images of other sizes "
-                                 "({'image': ..., 'mask': ...} batches)") from None
-            if FLOAT_RANGE in error.message:
-                raise ValueError(f"{owner} stopped at {where}: {type(self).__name__} {FLOAT_RANGE}, these are not "
-                                 "(uint8 images are scaled for you; kinpaint.images.to_model_range converts "
-                                 "0-255 pictures)") from None
-            raise
+            where = (f"{owner} stopped at epoch {progress.epoch + 1}, batch {progress.batch + 1} of the epoch "
+                     f"(training step {int(self._step_counter()) + 1})")
+            explained = self._explain_fit_error(error.message, where)
+            if explained is None:
+                raise
+            _release_data_iterators(error.__traceback__)
+        raise explained  # outside the `except` block: TensorFlow's error is not its context
+
+    def _explain_fit_error(self, message, where):
+        """The error to raise for an in-graph check's failure `message`, which happened at
+        `where` ("M.fit stopped at ..."); None for other errors."""
+        name = type(self).__name__
+        diverged = re.search(rf"([\w -]+?) {re.escape(DIVERGED)}", message)
+        if diverged:
+            return TrainingDiverged(f"{where}: the {diverged.group(1)} is NaN or infinite "
+                                    "(lower the learning rate, or check the data for NaN pixels)")
+        if DRAWN_MASKS in message:
+            return ValueError(f"{where}: {name} {DRAWN_MASKS} ({self.image_size}x{self.image_size}); give the "
+                              "masks of images of other sizes ({'image': ..., 'mask': ...} batches)")
+        if FLOAT_RANGE in message:
+            return ValueError(f"{where}: {name} {FLOAT_RANGE}, these are not (uint8 images are scaled for you; "
+                              "kinpaint.images.to_model_range converts 0-255 pictures)")
+        return None
 
     def _plain_captions(self, x, y, owner):
         """`(x, y)` with the captions of an `(images, captions)` pair, for a model that encodes
@@ -403,6 +414,28 @@ class InpaintingModel(keras.Model):
         config = dict(config)
         config["caption_encoder"] = deserialize_optional(config.get("caption_encoder"))
         return cls(**config)
+
+
+def _release_data_iterators(traceback):
+    """Free what the frames of a failed `fit` hold: Keras' data iterators and their threads.
+
+    Those frames outlive `fit` in cycles (the error and the frames that caught it; a Keras
+    epoch iterator and its suspended epoch generator), so what they held lived on until a
+    garbage collection, which in the test suite waited up to 52 s on tf.data's autotuning
+    thread. `traceback` is that of an error `fit` explains with its own (it keeps no TensorFlow
+    frames to debug in); `fit`'s own frame and those above it are left alone.
+    """
+    while traceback.tb_next is not None:  # Keras filters its frames out of tracebacks: climb
+        traceback = traceback.tb_next  # from the innermost one, through all of them
+    frame, caller = traceback.tb_frame, sys._getframe(1)
+    while frame is not None and frame is not caller:
+        for value in frame.f_locals.values():
+            generator = getattr(value, "_epoch_iterator", None)  # Keras' EpochIterator keeps it there
+            if isinstance(generator, types.GeneratorType):
+                generator.close()
+        with contextlib.suppress(RuntimeError):  # a frame still running cannot be cleared
+            frame.clear()
+        frame = frame.f_back
 
 
 class _Progress(keras.callbacks.Callback):
