@@ -11,13 +11,17 @@ import contextlib
 import math
 import numbers
 import re
-import sys
 import types
 
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import layers, ops
+
+try:  # private to Keras: without it, a failed fit's data iterator waits for a garbage collection
+    from keras.src.trainers.epoch_iterator import EpochIterator
+except ImportError:
+    EpochIterator = ()
 
 from kinpaint.captions.batches import caption_batch, caption_vectors
 from kinpaint.data.masks import make_masks
@@ -323,8 +327,8 @@ class InpaintingModel(keras.Model):
             explained = self._explain_fit_error(error.message, where)
             if explained is None:
                 raise
-            _release_data_iterators(error.__traceback__)
-        raise explained  # outside the `except` block: TensorFlow's error is not its context
+            _free_failed_fit_frames(error.__traceback__)
+        raise explained from None  # raised in the `except` block, it would keep TensorFlow's error and frames
 
     def _explain_fit_error(self, message, where):
         """The error to raise for an in-graph check's failure `message`, which happened at
@@ -416,26 +420,30 @@ class InpaintingModel(keras.Model):
         return cls(**config)
 
 
-def _release_data_iterators(traceback):
-    """Free what the frames of a failed `fit` hold: Keras' data iterators and their threads.
+def _free_failed_fit_frames(traceback):
+    """Clear the finished frames of an error `fit` replaces with its own, and close the Keras
+    epoch generators they hold, so that Keras' data iterator is freed with the error.
 
     Those frames outlive `fit` in cycles (the error and the frames that caught it; a Keras
-    epoch iterator and its suspended epoch generator), so what they held lived on until a
+    epoch iterator and its suspended epoch generator), so the tf.data iterator lived on until a
     garbage collection, which in the test suite waited up to 52 s on tf.data's autotuning
-    thread. `traceback` is that of an error `fit` explains with its own (it keeps no TensorFlow
-    frames to debug in); `fit`'s own frame and those above it are left alone.
+    thread. `traceback` starts at `fit`'s own frame, which is left alone, as are its callers.
     """
+    fit_frame, frames = traceback.tb_frame, []
     while traceback.tb_next is not None:  # Keras filters its frames out of tracebacks: climb
         traceback = traceback.tb_next  # from the innermost one, through all of them
-    frame, caller = traceback.tb_frame, sys._getframe(1)
-    while frame is not None and frame is not caller:
+    frame = traceback.tb_frame
+    while frame is not fit_frame:
+        if frame is None:  # not below fit: touch nothing
+            return
+        frames.append(frame)
+        frame = frame.f_back
+    for frame in frames:
         for value in frame.f_locals.values():
-            generator = getattr(value, "_epoch_iterator", None)  # Keras' EpochIterator keeps it there
-            if isinstance(generator, types.GeneratorType):
-                generator.close()
+            if isinstance(value, EpochIterator) and isinstance(value._epoch_iterator, types.GeneratorType):
+                value._epoch_iterator.close()
         with contextlib.suppress(RuntimeError):  # a frame still running cannot be cleared
             frame.clear()
-        frame = frame.f_back
 
 
 class _Progress(keras.callbacks.Callback):
