@@ -286,12 +286,12 @@ def test_inpaint_cli_refuses_a_tiny_picture_with_centre(shipped, tmp_path, capsy
                                                    (".jpeg", "JPEG", False), (".webp", "WEBP", True),
                                                    (".bmp", "BMP", True), (".tif", "TIFF", True)])
 @pytest.mark.slow
-def test_out_suffix_chooses_the_format(shipped, tmp_path, suffix, format, exact):
+def test_out_suffix_chooses_the_format(tiny_fourier, tmp_path, suffix, format, exact):
     pixels = picture(30, 50, seed=8)
     Image.fromarray(pixels).save(tmp_path / "in.png")
     out = tmp_path / f"out{suffix}"
     notes = []
-    filled = inpaint_file(None, tmp_path / "in.png", out, log=notes.append)
+    filled = inpaint_file(tiny_fourier, tmp_path / "in.png", out, log=notes.append)  # one model for every format
     with Image.open(out) as written:
         assert written.format == format
         result = np.asarray(written.convert("RGB"))
