@@ -122,11 +122,17 @@ def test_no_preset_is_named_like_a_classical_fill():
     assert not set(shipped.PRETRAINED) & set(BASELINES)  # `kinpaint evaluate --methods photos` is the preset
 
 
+@pytest.fixture(scope="module")
+def real_photos():
+    """The shipped "photos" model, loaded once for the sizes below (they only read it)."""
+    return kinpaint.pretrained("photos")
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not (shipped.WEIGHTS_FOLDER / "photos.keras").exists(), reason="photos.keras is not shipped")
 @pytest.mark.parametrize("shape", [(64, 64), (256, 256), (97, 150)])
-def test_the_real_photos_model_loads_offline_and_keeps_known_pixels(shape):
-    model = kinpaint.pretrained("photos")
+def test_the_real_photos_model_loads_offline_and_keeps_known_pixels(real_photos, shape):
+    model = real_photos
     images = np.random.default_rng(2).uniform(-1, 1, (1, *shape, 3)).astype(np.float32)
     masks = np.ones((1, *shape, 1), np.float32)
     masks[:, shape[0] // 4 : 3 * shape[0] // 4, shape[1] // 4 : 3 * shape[1] // 4] = 0
