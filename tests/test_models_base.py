@@ -59,6 +59,13 @@ def model_of_kind():
     return functools.cache(build)
 
 
+@pytest.fixture(scope="module")
+def plain_of_kind():
+    """`build(kind, captions=False)` once per kind, for the tests below that only read a model
+    or whose fits a check stops before any weight moves; a second such fit reuses the trace."""
+    return functools.cache(functools.partial(build, captions=False))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["context", "pixel", "dcgan", "fourier"])
 @pytest.mark.parametrize("form", list(FORMS))
@@ -80,8 +87,8 @@ def test_fit_rejects_other_forms_naming_what_it_accepts(kind):
 
 
 @pytest.mark.slow
-def test_plain_images_get_centre_holes_unless_told_otherwise():
-    model = build("context", captions=False)
+def test_plain_images_get_centre_holes_unless_told_otherwise(plain_of_kind):
+    model = plain_of_kind("context")
     _, masks, captions = model._unpack(tf.constant(images()))
     np.testing.assert_array_equal(masks.numpy(), np.repeat(centre_mask(16, 8)[None], 4, 0))
     assert captions is None
@@ -120,7 +127,7 @@ def test_fill_options_go_to_the_models_that_have_them():
     assert filled.shape == (2, 16, 16, 3)
 
 
-def test_a_fit_stopped_by_a_check_frees_its_data_iterator_at_once():
+def test_a_fit_stopped_by_a_check_frees_its_data_iterator_at_once(plain_of_kind):
     """Without this, Keras' data iterator lived on in reference cycles until a garbage collection,
     and a collection long after waited up to 52 s on tf.data's autotuning thread."""
     from tensorflow.python.data.ops.iterator_ops import OwnedIterator
@@ -128,7 +135,7 @@ def test_a_fit_stopped_by_a_check_frees_its_data_iterator_at_once():
     def live_iterators():
         return {id(thing) for thing in gc.get_objects() if isinstance(thing, OwnedIterator)}
 
-    model = build("context", captions=False)
+    model = plain_of_kind("context")
     pixels = ((images() + 1) * 127.5).astype(np.float32)  # floats in [0, 255]: the range check stops fit
     collecting = gc.isenabled()
     gc.disable()
@@ -144,8 +151,10 @@ def test_a_fit_stopped_by_a_check_frees_its_data_iterator_at_once():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["context", "pixel", "fourier"])
-def test_images_outside_minus_one_to_one_or_nan_known_pixels_are_named(kind):
-    model = build(kind, captions=False)
+def test_images_outside_minus_one_to_one_or_nan_known_pixels_are_named(plain_of_kind, model_of_kind, kind):
+    # A FourierInpainter reads no captions: the documented-forms test's model is the same one, and
+    # its fit of float arrays is traced already.
+    model = model_of_kind(kind) if kind == "fourier" else plain_of_kind(kind)
     masks = np.repeat(centre_mask(16, 8)[None], 4, 0)
     pixels = ((images() + 1) * 127.5).astype(np.float32)  # floats in [0, 255]
     with pytest.raises(ValueError, match=r"takes images in \[-1, 1\]; got values in \[0"):
