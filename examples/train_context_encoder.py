@@ -1,6 +1,7 @@
 """Train a caption-conditioned context encoder the way a Keras user would: `model.fit`.
 
     python examples/train_context_encoder.py --out runs/example [--data STORE.h5] [--epochs 5]
+        [--train-images 2000 --val-images 128 --test-images 256]
 
 Without --data it prepares the built-in `shapes` data. Every step is public API: a store,
 the `tf.data` pipeline, a caption encoder layer, `ContextEncoder.compile` / `fit`, Keras'
@@ -24,12 +25,14 @@ def main(argv=None):
     parser.add_argument("--data", help="a store from `kinpaint prepare` (default: built-in shapes)")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--train-images", type=int, default=2000, help="built-in shapes only")
+    parser.add_argument("--val-images", type=int, default=128, help="built-in shapes only (at least 8)")
+    parser.add_argument("--test-images", type=int, default=256, help="built-in shapes only")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
 
     store_path = args.data or os.path.join(args.out, "shapes.h5")
     if not os.path.exists(store_path):
-        counts = {"train": args.train_images, "val": 128, "test": 256}
+        counts = {"train": args.train_images, "val": args.val_images, "test": args.test_images}
         write_store(store_path, open_reader("shapes", counts=counts), source="shapes")
     store = Store(store_path)
 

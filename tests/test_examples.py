@@ -25,7 +25,8 @@ def test_evaluate_baseline_example(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_train_context_encoder_example(tmp_path, capsys):
-    rows = load_example("train_context_encoder").main(["--out", str(tmp_path), "--epochs", "1", "--train-images", "64"])
+    rows = load_example("train_context_encoder").main(["--out", str(tmp_path), "--epochs", "1", "--train-images", "64",
+                                                       "--val-images", "8", "--test-images", "16"])
     assert set(rows) == {"context encoder, captions", "context encoder, no captions", "mean colour fill"}
     assert os.path.exists(tmp_path / "context_encoder.keras")
     assert os.path.exists(tmp_path / "grids" / "grid_epoch_0001.png")
