@@ -29,6 +29,7 @@ def pytest_configure(config):
     changes what a test computes beyond float rounding; the real `kinpaint` command, run by
     users or by the tests, keeps Python's and TensorFlow's defaults."""
     if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        config.option.loadscopereorder = False  # files go out in the order `pytest_collection_modifyitems` gives
         return  # pytest-xdist's controller runs no test: TensorFlow stays out of it
     from lean_graphs import build_graphs_lean
 
@@ -39,6 +40,20 @@ def pytest_configure(config):
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist, files marked `START_FIRST = True` (one long test each, a few processes
+    of their own) go to the workers first, then the others by their number of tests, most first
+    (pytest-xdist's own order). In its own order a one-test file comes last: the kill test
+    started 173 s into a 200 s run and ended it alone, 25 s after the other worker had finished."""
+    if not hasattr(config, "workerinput"):
+        return
+    files = {}
+    for item in items:
+        files.setdefault(item.path, []).append(item)
+    order = sorted(files.values(), key=lambda tests: (not getattr(tests[0].module, "START_FIRST", False), -len(tests)))
+    items[:] = [item for tests in order for item in tests]
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from kinpaint.distribute import fit_on_workers, is_chief, split_cpu, tf_config
 
+START_FIRST = True  # long tests that start processes: tests/conftest.py hands this file to a worker first
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPTS = os.path.join(ROOT, "tests", "scripts")
 MIRRORED_CASES = ("context", "context-no-adversary", "dcgan", "dcgan-schedule", "pixel", "fourier", "backup-pixel",
