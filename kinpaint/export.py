@@ -313,10 +313,14 @@ def _onnx_bytes(model, fill):
     function, signature = fill
     with portable_layers(model):
         function = tf.function(function, input_signature=signature, autograph=False)
-        try:
-            with _optimiser_errors_raised():
+        proto = None
+        with _optimiser_errors_raised() as raising:
+            try:
                 proto, _ = tf2onnx.convert.from_function(function, input_signature=signature, opset=ONNX_OPSET)
-        except Exception:  # noqa: BLE001  (an optimiser failed: tf2onnx's own way skips it)
+            except Exception:  # noqa: BLE001  (converted again below, where an optimiser's failure is skipped)
+                if not raising:
+                    raise
+        if proto is None:  # outside the `except`: an error that is not an optimiser's shows once, as tf2onnx's
             proto, _ = tf2onnx.convert.from_function(function, input_signature=signature, opset=ONNX_OPSET)
     _rename_tensor(proto.graph, proto.graph.output[0].name, OUTPUT_NAME)  # tf2onnx names it "Identity:0"
     return proto.SerializeToString()
@@ -324,18 +328,20 @@ def _onnx_bytes(model, fill):
 
 @contextlib.contextmanager
 def _optimiser_errors_raised():
-    """tf2onnx deep-copies the whole graph before each of its optimisers, to fall back on it
-    if the optimiser fails: 50 copies, 6.5 of 15 s for a 16x16 ContextEncoder with a harmonic
-    prefill. Inside this block an optimiser's failure raises instead (the same graph when none
-    fails); `_onnx_bytes` then converts again tf2onnx's own way. A value the user set is kept
-    (tf2onnx 1.17 raises on an optimiser's failure whenever the variable is set, whatever its value)."""
+    """tf2onnx deep-copies the whole graph before each pass of each of its optimisers, to fall
+    back on it if the pass fails: 50 copies, 6.5 of 15 s for a 16x16 ContextEncoder with a
+    harmonic prefill. Inside this block an optimiser's failure raises instead (the same graph
+    when none fails); `_onnx_bytes` then converts again tf2onnx's own way. Yields whether it
+    set `TF2ONNX_CATCH_ERRORS`: a value the user set is kept (tf2onnx 1.17 then raises on an
+    optimiser's failure, whatever the value). The variable is the process's: another thread's
+    tf2onnx conversion during the block raises where it would have skipped an optimiser."""
     name = "TF2ONNX_CATCH_ERRORS"
     if name in os.environ:
-        yield
+        yield False
         return
     os.environ[name] = "FALSE"
     try:
-        yield
+        yield True
     finally:
         os.environ.pop(name, None)
 

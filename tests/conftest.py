@@ -29,7 +29,8 @@ def pytest_configure(config):
     changes what a test computes beyond float rounding; the real `kinpaint` command, run by
     users or by the tests, keeps Python's and TensorFlow's defaults."""
     if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
-        config.option.loadscopereorder = False  # files go out in the order `pytest_collection_modifyitems` gives
+        if by_file(config):
+            config.option.loadscopereorder = False  # files go out in the order `pytest_collection_modifyitems` gives
         return  # pytest-xdist's controller runs no test: TensorFlow stays out of it
     from lean_graphs import build_graphs_lean
 
@@ -42,17 +43,33 @@ def pytest_configure(config):
     gc.set_threshold(50_000, 20, 20)
 
 
+def by_file(config):
+    """Whether pytest-xdist's controller hands whole files to its workers (`--dist loadfile` or
+    `loadscope`); a worker's own `dist` option always reads "no"."""
+    return getattr(config.option, "dist", None) in ("loadfile", "loadscope")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """pytest-xdist's controller tells each worker whether it hands out whole files."""
+    node.workerinput["by_file"] = by_file(node.config)
+
+
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist, files marked `START_FIRST = True` (one long test each, a few processes
-    of their own) go to the workers first, then the others by their number of tests, most first
-    (pytest-xdist's own order). In its own order a one-test file comes last: the kill test
-    started 173 s into a 200 s run and ended it alone, 25 s after the other worker had finished."""
-    if not hasattr(config, "workerinput"):
+    """When pytest-xdist hands out whole files, files marked `START_FIRST = True` (long tests
+    that start processes of their own) go to the workers first, then the others by their number
+    of tests, most first (pytest-xdist's own order). In its own order a one-test file comes last:
+    the kill test started 173 s into a 205 s run and ended it alone, 25 s after the other worker."""
+    if not getattr(config, "workerinput", {}).get("by_file"):
         return
     files = {}
     for item in items:
         files.setdefault(item.path, []).append(item)
-    order = sorted(files.values(), key=lambda tests: (not getattr(tests[0].module, "START_FIRST", False), -len(tests)))
+
+    def starts_first(tests):
+        return getattr(getattr(tests[0], "module", None), "START_FIRST", False)
+
+    order = sorted(files.values(), key=lambda tests: (not starts_first(tests), -len(tests)))
     items[:] = [item for tests in order for item in tests]
 
 
@@ -60,8 +77,10 @@ def pytest_collection_modifyitems(config, items):
 def pytest_unconfigure(config):
     """pytest's last act is a garbage collection, to report exceptions raised in destructors;
     it scanned everything the tests left alive: 5.6 s of CPU over the two workers of a suite
-    run (a profile). What is alive is frozen first, as the `kinpaint` command does at its exit;
-    exceptions in destructors during the tests are still reported."""
+    run (a profile). The young generations are collected, then what is alive is frozen, as the
+    `kinpaint` command does at its exit: garbage that reached the oldest generation is no longer
+    finalised at the end, so an exception in its destructor would go unreported there."""
+    gc.collect(1)
     gc.freeze()
 
 

@@ -97,30 +97,33 @@ def test_context_encoder_export_reads_caption_vectors(context_encoder, format, t
         exported.inpaint(*pictures((8, 8)))
 
 
+@pytest.mark.slow
 def test_onnx_export_falls_back_to_tf2onnx_own_way_when_an_optimiser_fails(tmp_path, monkeypatch):
     needs_runtime("onnx")
     import tf2onnx
     from tf2onnx.optimizer.transpose_optimizer import TransposeOptimizer
 
-    conversions = []
+    conversions = []  # TF2ONNX_CATCH_ERRORS as each conversion saw it
     convert = tf2onnx.convert.from_function
-    monkeypatch.setattr(tf2onnx.convert, "from_function", lambda *args, **kwargs: (
-        conversions.append(os.environ.get("TF2ONNX_CATCH_ERRORS")), convert(*args, **kwargs))[1])
+
+    def recorded(*args, **kwargs):
+        conversions.append(os.environ.get("TF2ONNX_CATCH_ERRORS"))
+        return convert(*args, **kwargs)
 
     def broken(self, graph):
         raise RuntimeError("a broken optimiser")
 
+    monkeypatch.setattr(tf2onnx.convert, "from_function", recorded)
     monkeypatch.setattr(TransposeOptimizer, "_optimize", broken)
     model = perturbed(ContextEncoder(image_size=16, widths=(8,), caption_dim=3, precision="float32"))
     exported = load_exported(export_model(model, tmp_path / "context.onnx", "onnx"))
     assert conversions == ["FALSE", None] and "TF2ONNX_CATCH_ERRORS" not in os.environ
     check_fill(exported, model, *pictures((16, 16)), tolerance=TOLERANCES["onnx"])
-    monkeypatch.undo()
-    monkeypatch.setenv("TF2ONNX_CATCH_ERRORS", "TRUE")  # the user's setting is left as it is
-    monkeypatch.setattr(tf2onnx.convert, "from_function", lambda *args, **kwargs: (
-        conversions.append(os.environ.get("TF2ONNX_CATCH_ERRORS")), convert(*args, **kwargs))[1])
-    export_model(model, tmp_path / "again.onnx", "onnx")
+    monkeypatch.setenv("TF2ONNX_CATCH_ERRORS", "TRUE")  # the user's setting is kept: one conversion, its error
+    with pytest.raises(RuntimeError, match="a broken optimiser"):
+        export_model(model, tmp_path / "again.onnx", "onnx")
     assert conversions[2:] == ["TRUE"] and os.environ["TF2ONNX_CATCH_ERRORS"] == "TRUE"
+    assert not (tmp_path / "again.onnx").exists()
 
 
 @pytest.mark.slow
