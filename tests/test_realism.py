@@ -11,6 +11,10 @@ SIZE = 32
 PHOTOS = 12
 CROPS_PER_PHOTO = 4
 TINY = RealismSettings(steps=100, batch_pairs=16, width=8)
+# Budgets that two tests each share, so the classifier kinpaint.evaluation.realism keeps compiled
+# serves both (it is traced once per budget and view size).
+FEW_STEPS = RealismSettings(steps=2, batch_pairs=4, width=4)
+RERUN = RealismSettings(steps=10, batch_pairs=8, width=4)
 
 
 def textured_crops(seed=0):
@@ -45,7 +49,7 @@ def crops():
 def test_truth_scores_exactly_one_half(crops):
     images, masks, ids = crops
     # the classifier sees the same views under both labels, so no budget can tell them apart
-    settings = RealismSettings(steps=2, batch_pairs=4, width=4)
+    settings = FEW_STEPS
     result = realism_accuracy(images, TruthFill().inpaint(images, masks), masks, ids, seeds=(0,), settings=settings)
     assert result.per_seed == (0.5,)
 
@@ -70,9 +74,7 @@ def test_evaluate_puts_realism_beside_the_pixel_metrics(crops, tmp_path):
 
     store = str(tmp_path / "crops.h5")
     write_store(store, Reader(), progress=False)
-    # The controls above and below check what it measures; these settings and the truth test's share a
-    # classifier (kinpaint.evaluation.realism keeps the last one compiled), so it is traced once.
-    settings = RealismSettings(steps=2, batch_pairs=4, width=4)
+    settings = FEW_STEPS  # the controls above and below check what it measures
     result = evaluate(store, [("truth", TruthFill()), "mean"], masks="centre", progress=False, realism=settings,
                       photo_ids=ids)
     assert result.summary[("truth", "none")]["realism"] == (0.5, 0.5, 0.5)
@@ -177,7 +179,7 @@ def test_bad_input_names_the_culprit(crops):
 def test_a_rerun_gives_the_same_figure(crops):
     images, masks, ids = crops
     filled = NoiseFill(seed=3).inpaint(images, masks) * 0.5 + images * 0.5
-    settings = RealismSettings(steps=10, batch_pairs=8, width=4)
+    settings = RERUN
     first = realism_accuracy(images, filled, masks, ids, seeds=(4,), settings=settings)
     second = realism_accuracy(images, filled, masks, ids, seeds=(4,), settings=settings)
     assert first.per_seed == second.per_seed
@@ -186,7 +188,7 @@ def test_a_rerun_gives_the_same_figure(crops):
 @pytest.mark.slow
 def test_few_photographs_are_warned_of(crops):
     images, masks, ids = crops
-    settings = RealismSettings(steps=10, batch_pairs=8, width=4)  # the rerun test's: its classifier is reused
+    settings = RERUN  # the warning comes before any training
     with pytest.warns(UserWarning, match=r"48 pictures come from only 2 photographs \(or scenes\)"):
         realism_accuracy(images, images, masks, [index % 2 for index in range(len(ids))], seeds=(0,),
                          settings=settings)
