@@ -28,6 +28,10 @@ def main(argv=None):
     parser.add_argument("--val-images", type=int, default=128, help="built-in shapes only (at least 8)")
     parser.add_argument("--test-images", type=int, default=256, help="built-in shapes only")
     args = parser.parse_args(argv)
+    if args.val_images < 8:
+        parser.error(f"--val-images must be at least 8 (the image grid shows 8 validation images); got {args.val_images}")
+    if args.test_images < 1:
+        parser.error(f"--test-images must be at least 1; got {args.test_images}")
     os.makedirs(args.out, exist_ok=True)
 
     store_path = args.data or os.path.join(args.out, "shapes.h5")

@@ -33,6 +33,15 @@ def test_train_context_encoder_example(tmp_path, capsys):
     assert "unknown words on the test split" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("argument, message", [("--val-images=3", "--val-images must be at least 8"),
+                                               ("--test-images=0", "--test-images must be at least 1")])
+def test_train_context_encoder_example_names_a_split_too_small(tmp_path, capsys, argument, message):
+    with pytest.raises(SystemExit) as stop:
+        load_example("train_context_encoder").main(["--out", str(tmp_path / "run"), argument])
+    assert stop.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()  # refused before anything is written
+
+
 @pytest.mark.slow
 def test_semantic_inpainting_example(tmp_path, capsys):
     rows = load_example("semantic_inpainting").main(["--out", str(tmp_path), "--epochs", "1", "--train-images", "64",
